@@ -1,0 +1,108 @@
+"""rawengine: an async client of the Docker Engine API over the engine's Unix socket.
+
+Works on asyncio and trio (through anyio), against Docker and Podman's Docker-compatible API.
+
+```python
+import rawengine
+
+async with rawengine.Engine() as engine:
+    created = await engine.create_container(rawengine.ContainerConfig(image="rawengine/test:base", cmd=["sleep", "60"]))
+    await engine.start_container(created.id)
+```
+"""
+
+from __future__ import annotations
+
+import msgspec
+
+from ._endpoints.system import MAX_API_VERSION, MIN_API_VERSION
+from ._engine import Engine
+from ._exceptions import (
+    APIError,
+    BadRequestError,
+    ConflictError,
+    ConnectError,
+    EngineError,
+    NotFoundError,
+    ProtocolError,
+    ServerError,
+    StreamError,
+    TransportError,
+)
+from ._models.containers import (
+    ContainerConfig,
+    ContainerConfigInfo,
+    ContainerCreated,
+    ContainerInspect,
+    ContainerState,
+    ContainerSummary,
+    EndpointInfo,
+    HostConfig,
+    HostConfigInfo,
+    NetworkSettings,
+    PortBinding,
+    PortSummary,
+    RestartPolicy,
+    Ulimit,
+    WaitResult,
+)
+from ._models.images import ImageConfigInfo, ImageDeleteItem, ImageInspect, ProgressDetail, ProgressMessage
+from ._models.streams import Frame, StreamKind
+from ._models.system import ComponentVersion, Info, Ping, Version
+from ._rootfs import BUSYBOX_HTTPD_CMD, busybox_rootfs
+from ._transport import EngineTimeoutError
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "BUSYBOX_HTTPD_CMD",
+    "MAX_API_VERSION",
+    "MIN_API_VERSION",
+    "APIError",
+    "BadRequestError",
+    "ComponentVersion",
+    "ConflictError",
+    "ConnectError",
+    "ContainerConfig",
+    "ContainerConfigInfo",
+    "ContainerCreated",
+    "ContainerInspect",
+    "ContainerState",
+    "ContainerSummary",
+    "EndpointInfo",
+    "Engine",
+    "EngineError",
+    "EngineTimeoutError",
+    "Frame",
+    "HostConfig",
+    "HostConfigInfo",
+    "ImageConfigInfo",
+    "ImageDeleteItem",
+    "ImageInspect",
+    "Info",
+    "NetworkSettings",
+    "NotFoundError",
+    "Ping",
+    "PortBinding",
+    "PortSummary",
+    "ProgressDetail",
+    "ProgressMessage",
+    "ProtocolError",
+    "RestartPolicy",
+    "ServerError",
+    "StreamError",
+    "StreamKind",
+    "TransportError",
+    "Ulimit",
+    "Version",
+    "WaitResult",
+    "busybox_rootfs",
+]
+
+# Show `rawengine.Engine`, not `rawengine._engine.Engine`, in reprs and tracebacks (as httpx does).
+# msgspec Structs keep their module: msgspec resolves their annotations in it.
+for _name in __all__:
+    _obj = globals()[_name]
+    if (isinstance(_obj, type) and not issubclass(_obj, msgspec.Struct)) or type(_obj).__name__ == "function":
+        _obj.__module__ = "rawengine"
+del _name, _obj

@@ -1,0 +1,38 @@
+"""The Engine: one object, methods grouped by resource in the sibling modules."""
+
+from __future__ import annotations
+
+from .containers import ContainersMixin
+from .images import ImagesMixin
+from .system import SystemMixin
+
+__all__ = ["Engine"]
+
+
+class Engine(ContainersMixin, ImagesMixin, SystemMixin):
+    """An async client of one Docker or Podman engine.
+
+    ```python
+    async with rawengine.Engine() as engine:          # DOCKER_HOST, else unix:///var/run/docker.sock
+        print((await engine.version()).version)
+        created = await engine.create_container(rawengine.ContainerConfig(image="busybox", cmd=["true"]))
+        await engine.start_container(created.id)
+    ```
+
+    The constructor does no I/O. The first request (or `async with`) negotiates the API version
+    from the unversioned `GET /_ping`: the lower of the engine's and rawengine's newest.
+
+    **Parameters**
+
+    * **host** - `unix:///path`, a socket path, or `tcp://host:port`; `None` reads `DOCKER_HOST`,
+      else `unix:///var/run/docker.sock`.
+    * **api_version** - pin the API version (`"1.41"`) instead of negotiating it.
+    * **max_connections** - the most connections open at once (pooled and hijacked together).
+    * **connect_timeout** - seconds to connect to the socket.
+    * **response_timeout** - seconds from sending a plain request to its response headers (calls
+      that legitimately take long, such as `stop_container`, get their grace period on top).
+      Streams (exec, logs, events, build, pull) have no timeout: bound them with `anyio.fail_after`.
+    * **transport** - any object implementing rawengine's transport protocol (tests, TCP hosts).
+
+    Every method works on asyncio and trio; many tasks may share one Engine.
+    """
