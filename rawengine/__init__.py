@@ -52,6 +52,10 @@ from ._models.system import ComponentVersion, Info, Ping, Version
 from ._rootfs import BUSYBOX_HTTPD_CMD, busybox_rootfs
 from ._transport import EngineTimeoutError
 
+# -- exec and logs exports (issue 3) --
+# -- image layers exports (issue 4) --
+# -- events exports (issue 5) --
+
 __version__ = "0.1.0"
 
 __all__ = [

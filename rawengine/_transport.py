@@ -127,11 +127,17 @@ class _UpgradeCM(Protocol):
 def _socket_error(path: str, exc: OSError) -> ConnectError:
     code = exc.errno
     if isinstance(exc, FileNotFoundError) or code == errno.ENOENT:
-        what = "no engine socket exists there: is the engine running? Start one (`make demo` does it on a fresh machine) or set DOCKER_HOST"
+        what = (
+            "no engine socket exists there: is the engine running? "
+            "Start one (`make demo` does it on a fresh machine) or set DOCKER_HOST"
+        )
     elif isinstance(exc, PermissionError) or code in (errno.EACCES, errno.EPERM):
         what = "permission denied: run as root or as a member of the socket's group (for Docker, `docker`)"
     elif isinstance(exc, ConnectionRefusedError) or code == errno.ECONNREFUSED:
-        what = "connection refused: the socket exists but no engine listens on it (a stale socket left by a daemon that died?); start the engine"
+        what = (
+            "connection refused: the socket exists but no engine listens on it "
+            "(a stale socket left by a daemon that died?); start the engine"
+        )
     else:
         what = f"{exc.strerror or exc}"
     return ConnectError(f"cannot connect to the engine at unix://{path}: {what}")
@@ -291,9 +297,7 @@ class _Stale(Exception):
     """EOF or reset before a single response byte, on a request that may be replayed."""
 
 
-async def _write_request(
-    stream: anyio.abc.ByteStream, method: str, target: str, headers: Headers, body: Body
-) -> None:
+async def _write_request(stream: anyio.abc.ByteStream, method: str, target: str, headers: Headers, body: Body) -> None:
     if body is None:
         head = build_request(method, target, headers, content_length=0 if method in ("POST", "PUT") else None)
         data = head
@@ -394,7 +398,9 @@ class _UnixExchange:
                 self._done = True
                 return b""
         except (OSError, anyio.BrokenResourceError) as exc:
-            raise TransportError(f"connection to the engine broke during {self._request[0]} {self._request[1]}") from exc
+            raise TransportError(
+                f"connection to the engine broke during {self._request[0]} {self._request[1]}"
+            ) from exc
         except anyio.ClosedResourceError as exc:
             raise RuntimeError("the response stream is closed") from exc
 
@@ -461,7 +467,9 @@ class _UnixUpgrade:
             self._eof = True
             return b""
         except (OSError, anyio.BrokenResourceError) as exc:
-            raise TransportError(f"connection to the engine broke during {self._request[0]} {self._request[1]}") from exc
+            raise TransportError(
+                f"connection to the engine broke during {self._request[0]} {self._request[1]}"
+            ) from exc
 
     async def send(self, data: bytes) -> None:
         conn = self._conn

@@ -62,7 +62,9 @@ def engine_name(request: pytest.FixtureRequest) -> str:
     """`docker` or `podman`; fails the run when that engine does not answer."""
     name = str(request.param)
     if not _answers(ENGINES[name]):
-        pytest.fail(f"the {name} engine does not answer on {ENGINES[name]}: run `bash scripts/engine-up` (make test does)")
+        pytest.fail(
+            f"the {name} engine does not answer on {ENGINES[name]}: run `bash scripts/engine-up` (make test does)"
+        )
     return name
 
 

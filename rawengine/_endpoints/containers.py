@@ -48,7 +48,9 @@ def stop(container: str, *, timeout: int | None = None, signal: str | None = Non
 def restart(container: str, *, timeout: int | None = None) -> Request:
     query = encode_query({"t": timeout})
     extra = float(timeout if timeout is not None else 10) + 5.0
-    return Request("POST", f"/containers/{quote_name(container, 'container id or name')}/restart", query, extra_time=extra)
+    return Request(
+        "POST", f"/containers/{quote_name(container, 'container id or name')}/restart", query, extra_time=extra
+    )
 
 
 def kill(container: str, *, signal: str | int | None = None) -> Request:
@@ -63,16 +65,18 @@ def remove(container: str, *, force: bool = False, volumes: bool = False, link: 
 
 def wait(container: str, *, condition: str | None = None) -> Request:
     return Request(
-        "POST", f"/containers/{quote_name(container, 'container id or name')}/wait", encode_query({"condition": condition})
+        "POST",
+        f"/containers/{quote_name(container, 'container id or name')}/wait",
+        encode_query({"condition": condition}),
     )
 
 
 def inspect(container: str, *, size: bool = False) -> Request:
-    return Request(
-        "GET", f"/containers/{quote_name(container, 'container id or name')}/json", "size=1" if size else ""
-    )
+    return Request("GET", f"/containers/{quote_name(container, 'container id or name')}/json", "size=1" if size else "")
 
 
-def list_(*, all: bool = False, limit: int | None = None, size: bool = False, filters: Filters | None = None) -> Request:
+def list_(
+    *, all: bool = False, limit: int | None = None, size: bool = False, filters: Filters | None = None
+) -> Request:
     query = encode_query({"all": all or None, "limit": limit, "size": size or None, "filters": filters or None})
     return Request("GET", "/containers/json", query)

@@ -42,11 +42,13 @@ def choose_api_version(announced: str | None) -> str:
         server = parse_api_version(announced)
     except ValueError:
         raise ProtocolError(
-            f"the engine announced an unreadable API version {announced[:40]!r}; pass Engine(api_version=...) to pin one"
+            f"the engine announced an unreadable API version {announced[:40]!r}; "
+            "pass Engine(api_version=...) to pin one"
         ) from None
     if server < parse_api_version(MIN_API_VERSION):
         raise ProtocolError(
-            f"the engine speaks API {announced}, older than {MIN_API_VERSION}, the oldest rawengine supports; upgrade the engine"
+            f"the engine speaks API {announced}, older than {MIN_API_VERSION}, "
+            "the oldest rawengine supports; upgrade the engine"
         )
     chosen = min(server, parse_api_version(MAX_API_VERSION))
     return f"{chosen[0]}.{chosen[1]}"

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 from .containers import ContainersMixin
+from .events import EventsMixin
+from .exec import ExecMixin
 from .images import ImagesMixin
+from .layers import LayersMixin
+from .logs import LogsMixin
 from .system import SystemMixin
 
 __all__ = ["Engine"]
 
 
-class Engine(ContainersMixin, ImagesMixin, SystemMixin):
+class Engine(ContainersMixin, ExecMixin, LogsMixin, LayersMixin, ImagesMixin, EventsMixin, SystemMixin):
     """An async client of one Docker or Podman engine.
 
     ```python

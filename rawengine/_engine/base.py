@@ -19,6 +19,7 @@ import msgspec
 from .._endpoints import Request
 from .._endpoints import system as system_api
 from .._exceptions import ProtocolError, error_from_response
+from .._models.system import Ping
 from .._protocol.http11 import Head
 from .._transport import Response, StreamingResponse, Transport, UnixTransport, UpgradedStream
 
@@ -37,9 +38,7 @@ def resolve_host(host: str | None) -> str:
         return "unix://" + host
     if host.startswith(("unix://", "tcp://", "http://", "https://")):
         return host
-    raise ValueError(
-        f"unsupported engine host {host!r}: use unix:///path/to/socket, a socket path, or tcp://host:port"
-    )
+    raise ValueError(f"unsupported engine host {host!r}: use unix:///path/to/socket, a socket path, or tcp://host:port")
 
 
 def _make_transport(host: str, max_connections: int, connect_timeout: float, response_timeout: float) -> Transport:
@@ -114,7 +113,7 @@ class EngineCore:
                 self._prefix = "/v" + system_api.choose_api_version(ping.api_version)
             return self._prefix
 
-    async def _ping(self) -> system_api.Ping:
+    async def _ping(self) -> Ping:
         request = system_api.ping()
         response = await self._transport.request(request.method, request.path)
         self._check(request, response.head, response.content)
@@ -168,7 +167,9 @@ class EngineCore:
                 f"{request.method} {request.path}: the engine's reply has an unexpected shape: {exc}"
             ) from exc
         except msgspec.DecodeError as exc:
-            raise ProtocolError(f"{request.method} {request.path}: the engine's reply is not valid JSON: {exc}") from exc
+            raise ProtocolError(
+                f"{request.method} {request.path}: the engine's reply is not valid JSON: {exc}"
+            ) from exc
 
     @asynccontextmanager
     async def _stream(self, request: Request) -> AsyncIterator[StreamingResponse]:

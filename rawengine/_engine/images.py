@@ -63,8 +63,9 @@ class ImagesMixin(EngineCore):
         body = source
         # Podman ignores `tag` on import (it tags `:latest`): import untagged, then tag it ourselves.
         podman = repo is not None and await self._engine_kind() == "podman"
-        request = api.import_(body, repo=None if podman else repo, tag=None if podman else tag,
-                              message=message, changes=changes)
+        request = api.import_(
+            body, repo=None if podman else repo, tag=None if podman else tag, message=message, changes=changes
+        )
         image_id = None
         async with self._stream(request) as response:
             async for item in JsonStream(response, api.progress_decoder()):

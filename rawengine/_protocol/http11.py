@@ -93,7 +93,7 @@ class EndOfMessage:
 Event = Head | Data | EndOfMessage | _NeedData
 
 _HEAD_END = b"\r\n\r\n"
-_TOKEN_BAD = frozenset(b" \t\r\n:()<>@,;\\\"/[]?={}\x7f") | frozenset(range(0x20))
+_TOKEN_BAD = frozenset(b' \t\r\n:()<>@,;\\"/[]?={}\x7f') | frozenset(range(0x20))
 
 
 def _check_value(name: str, value: str) -> None:

@@ -24,7 +24,7 @@ _STRIP = b" \t\r\x1e"
 
 class _InBand(msgspec.Struct):
     error: Any = None
-    errorDetail: Any = None  # noqa: N815 - the wire's name
+    errorDetail: Any = None
 
 
 _IN_BAND = msgspec.json.Decoder(_InBand)
