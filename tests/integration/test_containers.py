@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import anyio
 import pytest
 
 import rawengine
+import rawengine._transport
 from tests.conftest import TEST_LABEL, Resources, unique
 
 
@@ -99,3 +101,25 @@ async def test_missing_socket_is_connect_error(tmp_socket_dir: str) -> None:
     assert "nothing.sock" in str(info.value)
     assert "no engine socket" in str(info.value)
     await engine.aclose()
+
+
+async def test_many_tasks_share_a_bounded_pool(engine_host: str, resources: Resources) -> None:
+    cid = await resources.container()
+    peak = 0
+    async with rawengine.Engine(engine_host, max_connections=4) as shared:
+        transport = shared._transport
+        assert isinstance(transport, rawengine._transport.UnixTransport)
+
+        async def inspect() -> None:
+            nonlocal peak
+            for _ in range(10):
+                info = await shared.inspect_container(cid)
+                assert info.id == cid
+                peak = max(peak, transport.connections_in_use)
+
+        async with anyio.create_task_group() as tg:
+            for _ in range(50):
+                tg.start_soon(inspect)
+        assert peak <= 4
+        assert transport.connections_in_use == 0
+        assert 1 <= transport.idle_connections <= 4
