@@ -46,24 +46,35 @@ from ._models.containers import (
     Ulimit,
     WaitResult,
 )
-from ._models.images import ImageConfigInfo, ImageDeleteItem, ImageInspect, ProgressDetail, ProgressMessage
+from ._models.events import Actor, Event
+from ._models.exec import ExecConfig, ExecInspect, ExecProcessConfig, ExecResult
+from ._models.images import (
+    ImageConfigInfo,
+    ImageDeleteItem,
+    ImageInspect,
+    ImageSummary,
+    ProgressDetail,
+    ProgressMessage,
+    RootFS,
+)
+from ._models.layers import Change, ChangeKind, HistoryItem
 from ._models.streams import Frame, StreamKind
 from ._models.system import ComponentVersion, Info, Ping, Version
 from ._rootfs import BUSYBOX_HTTPD_CMD, busybox_rootfs
+from ._streams.events import EventStream
+from ._streams.output import ExecStream, LogStream
+from ._streams.progress import ProgressStream
 from ._transport import EngineTimeoutError
-
-# -- exec and logs exports (issue 3) --
-# -- image layers exports (issue 4) --
-# -- events exports (issue 5) --
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "BUSYBOX_HTTPD_CMD",
-    "MAX_API_VERSION",
-    "MIN_API_VERSION",
     "APIError",
+    "Actor",
+    "BUSYBOX_HTTPD_CMD",
     "BadRequestError",
+    "Change",
+    "ChangeKind",
     "ComponentVersion",
     "ConflictError",
     "ConnectError",
@@ -77,13 +88,25 @@ __all__ = [
     "Engine",
     "EngineError",
     "EngineTimeoutError",
+    "Event",
+    "EventStream",
+    "ExecConfig",
+    "ExecInspect",
+    "ExecProcessConfig",
+    "ExecResult",
+    "ExecStream",
     "Frame",
+    "HistoryItem",
     "HostConfig",
     "HostConfigInfo",
     "ImageConfigInfo",
     "ImageDeleteItem",
     "ImageInspect",
+    "ImageSummary",
     "Info",
+    "LogStream",
+    "MAX_API_VERSION",
+    "MIN_API_VERSION",
     "NetworkSettings",
     "NotFoundError",
     "Ping",
@@ -91,8 +114,10 @@ __all__ = [
     "PortSummary",
     "ProgressDetail",
     "ProgressMessage",
+    "ProgressStream",
     "ProtocolError",
     "RestartPolicy",
+    "RootFS",
     "ServerError",
     "StreamError",
     "StreamKind",

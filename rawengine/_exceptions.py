@@ -141,7 +141,7 @@ _PODMAN_BAD_REQUEST = (
 def _message_of(body: bytes, status_code: int) -> str:
     try:
         message = _ERROR_BODY.decode(body).message
-    except msgspec.DecodeError:
+    except (msgspec.DecodeError, UnicodeDecodeError, RecursionError):
         message = body.decode("utf-8", "replace").strip()
     return message.strip() or f"HTTP {status_code} with no message"
 

@@ -33,7 +33,13 @@ def _head(response: httpx.Response) -> Head:
     return Head(response.status_code, response.reason_phrase.encode("latin-1", "replace"), headers)
 
 
+def _path(target: str) -> str:
+    """The target without its query: error messages name the method and path, never caller data."""
+    return target.partition("?")[0]
+
+
 def _mapped(exc: httpx.HTTPError, method: str, target: str) -> EngineError:
+    target = _path(target)
     if isinstance(exc, httpx.ConnectError):
         return ConnectError(f"cannot connect to the engine for {method} {target}: {exc}")
     if isinstance(exc, httpx.TimeoutException):
@@ -51,13 +57,18 @@ class HttpxTransport:
         response_timeout: seconds from sending a plain request to its response headers.
     """
 
-    def __init__(self, client: httpx.AsyncClient, *, response_timeout: float = 120.0) -> None:
+    def __init__(self, client: httpx.AsyncClient, *, response_timeout: float | None = 120.0) -> None:
         self._client = client
         self.response_timeout = response_timeout
 
     @classmethod
     def for_url(
-        cls, url: str, *, max_connections: int = 64, connect_timeout: float = 5.0, response_timeout: float = 120.0
+        cls,
+        url: str,
+        *,
+        max_connections: int = 64,
+        connect_timeout: float = 5.0,
+        response_timeout: float | None = 120.0,
     ) -> HttpxTransport:
         """`tcp://host:port` (plain HTTP, as the Docker CLI reads it), `http://` or `https://`."""
         base = "http://" + url[len("tcp://") :] if url.startswith("tcp://") else url
@@ -84,14 +95,15 @@ class HttpxTransport:
     ) -> Response:
         request = self._build(method, target, headers, body)
         try:
-            with anyio.fail_after(self.response_timeout + extra_time):
+            bound = None if self.response_timeout is None else self.response_timeout + extra_time
+            with anyio.fail_after(bound):
                 response = await self._client.send(request, stream=True)
             try:
                 content = await response.aread()
             finally:
                 await response.aclose()
         except TimeoutError as exc:
-            raise EngineTimeoutError(f"the engine did not answer {method} {target} in time") from exc
+            raise EngineTimeoutError(f"the engine did not answer {method} {_path(target)} in time") from exc
         except httpx.HTTPError as exc:
             raise _mapped(exc, method, target) from exc
         return Response(_head(response), content)
@@ -172,8 +184,8 @@ class _HttpxUpgrade:
 
     async def receive(self) -> bytes:
         if self._pending:
-            data, self._pending = self._pending, b""
-            return data
+            pending, self._pending = self._pending, b""
+            return pending
         if self._stream is None:
             return b""
         try:

@@ -44,9 +44,15 @@ class Request:
 
 
 def quote_name(value: str, what: str = "id") -> str:
-    """A container/exec id or name as one path segment: every reserved character is escaped."""
+    """A container/exec id or name as one path segment: every reserved character is escaped.
+
+    `.` and `..` (alone or between slashes) are refused: Docker's router decodes `%2F` and
+    cleans the path, so they would turn into a redirect to another route.
+    """
     if not isinstance(value, str) or not value:
         raise ValueError(f"the {what} must be a non-empty string, not {value!r}")
+    if any(part in (".", "..") for part in value.split("/")):
+        raise ValueError(f"invalid {what} {value!r}: '.' and '..' path segments are not allowed")
     return quote(value, safe="")
 
 

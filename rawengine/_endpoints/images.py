@@ -1,24 +1,44 @@
-"""Image calls: import, tag."""
+"""Image calls: list, inspect, import, pull, build, tag, remove."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterable, Sequence
+import base64
+from collections.abc import AsyncIterable, Mapping, Sequence
 
 import msgspec
 
-from .._models.images import ImageDeleteItem, ImageInspect, ProgressMessage
+from .._models.images import ImageDeleteItem, ImageInspect, ImageRow, ProgressMessage
 from .._protocol.jsonlines import JsonLinesDecoder
-from . import TAR, Request, encode_query, quote_ref
+from . import TAR, Filters, Request, encode_query, json_body, quote_ref
 
-__all__ = ["DELETED", "INSPECT", "import_", "inspect", "progress_decoder", "remove", "tag"]
+__all__ = [
+    "DELETED",
+    "INSPECT",
+    "LIST",
+    "build",
+    "import_",
+    "inspect",
+    "list_",
+    "progress_decoder",
+    "pull",
+    "remove",
+    "split_tag",
+    "tag",
+]
 
 INSPECT = msgspec.json.Decoder(ImageInspect)
 DELETED = msgspec.json.Decoder(list[ImageDeleteItem])
+LIST = msgspec.json.Decoder(list[ImageRow])
 
 
 def progress_decoder() -> JsonLinesDecoder[ProgressMessage]:
     """A fresh decoder for one progress stream; in-band `error` lines raise `StreamError`."""
     return JsonLinesDecoder(ProgressMessage, in_band_errors=True)
+
+
+def list_(*, all: bool = False, filters: Filters | None = None, digests: bool = False) -> Request:
+    query = encode_query({"all": all or None, "filters": filters or None, "digests": digests or None})
+    return Request("GET", "/images/json", query)
 
 
 def import_(
@@ -31,6 +51,70 @@ def import_(
 ) -> Request:
     query = encode_query({"fromSrc": "-", "repo": repo, "tag": tag, "message": message, "changes": changes or None})
     return Request("POST", "/images/create", query, body, TAR)
+
+
+def split_tag(reference: str) -> tuple[str, str | None]:
+    """`"host:5000/web:v2"` → `("host:5000/web", "v2")`; no tag (or a digest) → `(reference, None)`."""
+    if "@" in reference:
+        return reference, None
+    name, colon, tag = reference.rpartition(":")
+    if not colon or "/" in tag:  # the colon was a registry port
+        return reference, None
+    return name, tag
+
+
+def pull(
+    image: str, *, tag: str | None = None, platform: str | None = None, auth: Mapping[str, str] | None = None
+) -> Request:
+    """`POST /images/create?fromImage=`: without a tag (or digest) the engine would pull every tag,
+    so `latest` is asked for, as `docker pull` does."""
+    if not isinstance(image, str) or not image:
+        raise ValueError(f"the image to pull must be a non-empty string, not {image!r}")
+    name, own_tag = split_tag(image)
+    if tag is not None:
+        image = name
+    elif own_tag is None and "@" not in image:
+        tag = "latest"
+    query = encode_query({"fromImage": image, "tag": tag, "platform": platform})
+    headers: tuple[tuple[str, str], ...] = ()
+    if auth is not None:
+        headers = (("X-Registry-Auth", base64.urlsafe_b64encode(json_body(dict(auth))).decode("ascii")),)
+    return Request("POST", "/images/create", query, headers=headers)
+
+
+def build(
+    body: bytes | AsyncIterable[bytes],
+    *,
+    tags: Sequence[str] = (),
+    dockerfile: str | None = None,
+    buildargs: Mapping[str, str] | None = None,
+    labels: Mapping[str, str] | None = None,
+    target: str | None = None,
+    nocache: bool = False,
+    rm: bool = True,
+    forcerm: bool = False,
+    pull: bool = False,
+    platform: str | None = None,
+    network_mode: str | None = None,
+) -> Request:
+    """`POST /build` with a tar context. Without `version=2`, Docker 20.10 runs its classic builder
+    (BuildKit would need a `/session` connection); Podman runs Buildah either way."""
+    query = encode_query(
+        {
+            "t": list(tags) or None,
+            "dockerfile": dockerfile,
+            "buildargs": buildargs or None,
+            "labels": labels or None,
+            "target": target,
+            "nocache": nocache or None,
+            "rm": rm,
+            "forcerm": forcerm or None,
+            "pull": pull or None,
+            "platform": platform,
+            "networkmode": network_mode,
+        }
+    )
+    return Request("POST", "/build", query, body, TAR)
 
 
 def tag(image: str, *, repo: str, tag: str | None = None) -> Request:

@@ -18,11 +18,11 @@ MIN_API_VERSION = "1.24"
 MAX_API_VERSION = "1.55"
 """The newest API rawengine was written against (`shared/engine-api/engine-api-v1.55.yaml`)."""
 
-_VERSION = re.compile(r"^(\d{1,3})\.(\d{1,3})$")
+_VERSION = re.compile(r"(\d{1,3})\.(\d{1,3})", re.ASCII)
 
 
 def parse_api_version(text: str) -> tuple[int, int]:
-    match = _VERSION.match(text.strip())
+    match = _VERSION.fullmatch(text.strip())
     if match is None:
         raise ValueError(f"not an API version: {text!r}")
     return int(match[1]), int(match[2])

@@ -32,10 +32,12 @@ class Engine(ContainersMixin, ExecMixin, LogsMixin, LayersMixin, ImagesMixin, Ev
       else `unix:///var/run/docker.sock`.
     * **api_version** - pin the API version (`"1.41"`) instead of negotiating it.
     * **max_connections** - the most connections open at once (pooled and hijacked together).
-    * **connect_timeout** - seconds to connect to the socket.
-    * **response_timeout** - seconds from sending a plain request to its response headers (calls
-      that legitimately take long, such as `stop_container`, get their grace period on top).
-      Streams (exec, logs, events, build, pull) have no timeout: bound them with `anyio.fail_after`.
+    * **connect_timeout** - seconds to connect to the socket (default 5; every request and stream).
+    * **response_timeout** - seconds from sending a plain request to its response headers (default
+      120; `None` for no bound). Calls that legitimately take long, such as `stop_container`, get
+      their grace period on top. Past it, `EngineTimeoutError` (a `TransportError` and a
+      `TimeoutError`). Streams (exec, logs, events, build, pull, import) never have this bound:
+      bound them, and anything else, with `anyio.fail_after` / `move_on_after`.
     * **transport** - any object implementing rawengine's transport protocol (tests, TCP hosts).
 
     Every method works on asyncio and trio; many tasks may share one Engine.

@@ -41,7 +41,9 @@ def resolve_host(host: str | None) -> str:
     raise ValueError(f"unsupported engine host {host!r}: use unix:///path/to/socket, a socket path, or tcp://host:port")
 
 
-def _make_transport(host: str, max_connections: int, connect_timeout: float, response_timeout: float) -> Transport:
+def _make_transport(
+    host: str, max_connections: int, connect_timeout: float, response_timeout: float | None
+) -> Transport:
     if host.startswith("unix://"):
         return UnixTransport(
             host[len("unix://") :],
@@ -66,14 +68,15 @@ class EngineCore:
         api_version: str | None = None,
         max_connections: int = 64,
         connect_timeout: float = 5.0,
-        response_timeout: float = 120.0,
+        response_timeout: float | None = 120.0,
         transport: Transport | None = None,
     ) -> None:
         self.host = resolve_host(host) if transport is None else (host or "custom transport")
         self._transport = transport or _make_transport(self.host, max_connections, connect_timeout, response_timeout)
+        self._prefix: str | None = None
         if api_version is not None:
-            system_api.parse_api_version(api_version)  # ValueError now rather than a 400 later
-        self._prefix: str | None = None if api_version is None else f"/v{api_version}"
+            major, minor = system_api.parse_api_version(api_version)  # ValueError now rather than a 400 later
+            self._prefix = f"/v{major}.{minor}"
         self._kind: str | None = None
         self._negotiation_lock: anyio.Lock | None = None
         self._closed = False
@@ -166,10 +169,12 @@ class EngineCore:
             raise ProtocolError(
                 f"{request.method} {request.path}: the engine's reply has an unexpected shape: {exc}"
             ) from exc
-        except msgspec.DecodeError as exc:
+        except (msgspec.DecodeError, UnicodeDecodeError) as exc:
             raise ProtocolError(
                 f"{request.method} {request.path}: the engine's reply is not valid JSON: {exc}"
             ) from exc
+        except RecursionError:  # msgspec's answer to deep nesting, even inside an ignored field
+            raise ProtocolError(f"{request.method} {request.path}: the engine's reply is nested too deeply") from None
 
     @asynccontextmanager
     async def _stream(self, request: Request) -> AsyncIterator[StreamingResponse]:

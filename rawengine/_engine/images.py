@@ -1,22 +1,38 @@
-"""Images: import, tag."""
+"""Images: list, inspect, import, pull, build, tag, remove."""
 
 from __future__ import annotations
 
+import functools
 import os
-from collections.abc import AsyncIterable, Sequence
+from collections.abc import AsyncIterable, AsyncIterator, Callable, Mapping, Sequence
+from contextlib import AsyncExitStack, asynccontextmanager
 from typing import Self
 
 import anyio
+import msgspec
 
+from .._build_context import spool, tar_context
+from .._endpoints import Filters
 from .._endpoints import images as api
-from .._exceptions import ProtocolError
-from .._models.images import ImageDeleteItem, ImageInspect, normalize_image_id
+from .._exceptions import NotFoundError, ProtocolError, ServerError, StreamError
+from .._models.images import (
+    ImageDeleteItem,
+    ImageInspect,
+    ImageSummary,
+    ProgressMessage,
+    image_summary,
+    normalize_image_id,
+)
 from .._streams.json import JsonStream
+from .._streams.progress import ProgressStream
 from .base import EngineCore
 
 __all__ = ["ImagesMixin"]
 
 _FILE_CHUNK = 1024 * 1024
+
+BuildContext = bytes | str | os.PathLike[str] | AsyncIterable[bytes]
+"""A tar's bytes, an async iterable of them, a directory (tarred by rawengine), or a tar file's path."""
 
 
 class _FileChunks:
@@ -33,6 +49,27 @@ class _FileChunks:
         if not chunk:
             raise StopAsyncIteration
         return chunk
+
+
+@asynccontextmanager
+async def _context_body(context: BuildContext, dockerfile: str | None) -> AsyncIterator[bytes | AsyncIterable[bytes]]:
+    """The request body for a build context; a directory is tarred in a worker thread first."""
+    if not isinstance(context, (str, os.PathLike)):
+        yield context
+        return
+    if not await anyio.Path(context).is_dir():
+        file = await anyio.open_file(context, "rb")
+        try:
+            yield _FileChunks(file)
+        finally:
+            with anyio.CancelScope(shield=True):
+                await file.aclose()
+        return
+    with spool() as tar:  # closed here, whatever happens (a cancelled tarring included)
+        await anyio.to_thread.run_sync(
+            functools.partial(tar_context, context, tar, dockerfile=dockerfile or "Dockerfile")
+        )
+        yield _FileChunks(anyio.wrap_file(tar))
 
 
 class ImagesMixin(EngineCore):
@@ -78,19 +115,50 @@ class ImagesMixin(EngineCore):
             await self._send(api.tag(image_id, repo=repo, tag=tag))
         return image_id
 
+    async def list_images(
+        self, *, all: bool = False, filters: Filters | None = None, digests: bool = False
+    ) -> list[ImageSummary]:
+        """The engine's images (`docker images`). Calls `GET /images/json`.
+
+        Args:
+            all: include intermediate images (build steps), not only the tagged and dangling ones.
+            filters: `{"reference": ["web"]}`, `{"label": ["k=v"]}`, `{"dangling": ["true"]}`, ...
+            digests: fill `repo_digests` (Podman always does).
+        """
+        if digests and await self._engine_kind() == "podman":
+            # Podman 4.3 answers `digests=1` with a 200 and an empty body; it fills digests anyway.
+            digests = False
+        rows = await self._json(api.list_(all=all, filters=filters, digests=digests), api.LIST)
+        return [image_summary(row) for row in rows]
+
     async def inspect_image(self, image: str) -> ImageInspect:
-        """A typed view of one image. Calls `GET /images/{name}/json`.
+        """A typed view of one image (author, comment, config, layers). Calls `GET /images/{name}/json`.
 
         Raises:
             NotFoundError: no such image.
         """
-        return await self._json(api.inspect(image), api.INSPECT)
+        info = await self._json(api.inspect(image), api.INSPECT)
+        if info.parent and not info.parent.startswith("sha256:"):  # Podman leaves out the prefix
+            info = msgspec.structs.replace(info, parent=normalize_image_id(info.parent))
+        return info
+
+    async def tag_image(self, image: str, repo: str, tag: str | None = None) -> None:
+        """Give an image another name, `repo:tag` (`latest` without a tag). Calls `POST /images/{name}/tag`.
+
+        Raises:
+            NotFoundError: no such image.
+            BadRequestError: `repo` or `tag` is not a valid reference.
+        """
+        await self._send(api.tag(image, repo=repo, tag=tag))
 
     async def remove_image(self, image: str, *, force: bool = False, noprune: bool = False) -> list[ImageDeleteItem]:
         """Remove a tag, and the image once no tag is left. Calls `DELETE /images/{name}`.
 
+        `noprune` keeps the untagged parents (build steps) that would otherwise go with it.
+
         Returns:
-            What was untagged and deleted, in the engine's order (ids as `sha256:<hex>`).
+            What was untagged and deleted, in the engine's order (ids as `sha256:<hex>`; Podman
+            names tags fully qualified, `docker.io/library/web:v2`).
 
         Raises:
             NotFoundError: no such image.
@@ -101,3 +169,156 @@ class ImagesMixin(EngineCore):
             ImageDeleteItem(untagged=item.untagged, deleted=normalize_image_id(item.deleted) if item.deleted else None)
             for item in items
         ]
+
+    @asynccontextmanager
+    async def pull_stream(
+        self,
+        image: str,
+        *,
+        tag: str | None = None,
+        platform: str | None = None,
+        auth: Mapping[str, str] | None = None,
+    ) -> AsyncIterator[ProgressStream]:
+        """Pull an image from its registry, as typed progress messages (`docker pull`).
+
+        Calls `POST /images/create?fromImage=`. Without a tag or digest, `latest` is pulled (the
+        API alone would pull every tag). `auth` is the registry login
+        (`{"username": ..., "password": ..., "serveraddress": ...}`), sent as `X-Registry-Auth`.
+
+        ```python
+        async with engine.pull_stream("busybox:1.36") as pull:
+            async for message in pull:    # ProgressMessage(status="Downloading", id="fe7c35...",
+                ...                       #   progress_detail=ProgressDetail(current=32768, total=1031771))
+        ```
+
+        Raises:
+            StreamError: the pull failed, with the engine's message, whether the engine said so
+                by status before the stream (Docker's 500/404, chained as `__cause__`) or inside it
+                (Podman's 200 with an error line).
+            BadRequestError: the reference is not valid.
+        """
+        request = api.pull(image, tag=tag, platform=platform, auth=auth)
+        async with AsyncExitStack() as stack:
+            try:
+                response = await stack.enter_async_context(self._stream(request))
+            except (NotFoundError, ServerError) as exc:
+                raise StreamError(exc.message) from exc
+            yield ProgressStream(response, api.progress_decoder())
+
+    async def pull_image(
+        self,
+        image: str,
+        *,
+        tag: str | None = None,
+        platform: str | None = None,
+        auth: Mapping[str, str] | None = None,
+        on_progress: Callable[[ProgressMessage], object] | None = None,
+    ) -> None:
+        """Pull an image and return once it is stored; `on_progress` sees each message.
+
+        As `pull_stream`, read to the end. Bound it with `anyio.fail_after` if it must not take long.
+
+        Raises:
+            StreamError: the pull failed (the engine's message).
+        """
+        async with self.pull_stream(image, tag=tag, platform=platform, auth=auth) as pull:
+            await pull.drain(on_progress)
+
+    @asynccontextmanager
+    async def build_stream(
+        self,
+        context: BuildContext,
+        *,
+        tag: str | Sequence[str] | None = None,
+        dockerfile: str | None = None,
+        buildargs: Mapping[str, str] | None = None,
+        labels: Mapping[str, str] | None = None,
+        target: str | None = None,
+        nocache: bool = False,
+        rm: bool = True,
+        forcerm: bool = False,
+        pull: bool = False,
+        platform: str | None = None,
+        network_mode: str | None = None,
+    ) -> AsyncIterator[ProgressStream]:
+        """Build an image from a Dockerfile, as typed progress messages (`docker build`).
+
+        Calls `POST /build`. `context` is a directory (tarred by rawengine, honouring its
+        `.dockerignore`), the path of a tar, or a tar as bytes or an async iterable of bytes.
+        `dockerfile` is its path inside the context; `tag` names the image (several names
+        allowed); `rm` removes the step containers of a successful build, `forcerm` those of a
+        failed one too. Docker 20.10 runs its classic builder.
+
+        ```python
+        async with engine.build_stream("./app", tag="web:v2") as build:
+            async for message in build:
+                print(message.stream or "", end="")
+        image_id = build.image_id
+        ```
+
+        Raises:
+            StreamError: a step failed, with the build's own message (the engines report it
+                inside the stream, after the step's output).
+        """
+        tags = [tag] if isinstance(tag, str) else list(tag or ())
+        async with _context_body(context, dockerfile) as body:
+            request = api.build(
+                body,
+                tags=tags,
+                dockerfile=dockerfile,
+                buildargs=buildargs,
+                labels=labels,
+                target=target,
+                nocache=nocache,
+                rm=rm,
+                forcerm=forcerm,
+                pull=pull,
+                platform=platform,
+                network_mode=network_mode,
+            )
+            async with self._stream(request) as response:
+                yield ProgressStream(response, api.progress_decoder())
+
+    async def build_image(
+        self,
+        context: BuildContext,
+        *,
+        tag: str | Sequence[str] | None = None,
+        dockerfile: str | None = None,
+        buildargs: Mapping[str, str] | None = None,
+        labels: Mapping[str, str] | None = None,
+        target: str | None = None,
+        nocache: bool = False,
+        rm: bool = True,
+        forcerm: bool = False,
+        pull: bool = False,
+        platform: str | None = None,
+        network_mode: str | None = None,
+        on_progress: Callable[[ProgressMessage], object] | None = None,
+    ) -> str:
+        """Build an image and return its id; `on_progress` sees each message (see `build_stream`).
+
+        Returns:
+            The built image's id, `sha256:<hex>` (from the build's `aux.ID`, on every engine).
+
+        Raises:
+            StreamError: a step failed, with the build's own message.
+        """
+        async with self.build_stream(
+            context,
+            tag=tag,
+            dockerfile=dockerfile,
+            buildargs=buildargs,
+            labels=labels,
+            target=target,
+            nocache=nocache,
+            rm=rm,
+            forcerm=forcerm,
+            pull=pull,
+            platform=platform,
+            network_mode=network_mode,
+        ) as build:
+            await build.drain(on_progress)
+        if build.image_id is None:
+            raise ProtocolError("POST /build: the build ended without reporting the image id (aux.ID)")
+        return build.image_id

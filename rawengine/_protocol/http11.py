@@ -2,13 +2,16 @@
 
 The transport writes what `build_request` returns and feeds what it reads into a
 `ResponseParser`, then pulls events: a `Head`, any number of `Data`, an `EndOfMessage`.
-`NEED_DATA` asks for more bytes; `receive_data(b"")` says the peer closed the connection.
+`NEED_DATA` asks for more bytes; `receive_data(b"")` says the peer closed the connection (a
+reply cut short by it raises `IncompleteResponse`, a `ProtocolError`).
 After a `101 Switching Protocols` head the parser stops: `trailing_data` holds the bytes that
 came after the head, which belong to the upgraded stream (Docker sends output in the same read).
+A 101 is accepted only when the parser was told an upgrade was asked for (`expect_upgrade`).
 
 Only what the Engine API needs is here: Content-Length, chunked, and read-until-close bodies;
 no pipelining (one request at a time per connection). Every limit is checked, so hostile bytes
-give a `ProtocolError`, never a hang or an unbounded buffer.
+give a `ProtocolError`, never a hang or an unbounded buffer; limits apply to whole lines, so the
+outcome never depends on how the bytes were split into reads (`tests/unit/test_fuzz.py`).
 """
 
 from __future__ import annotations
@@ -23,12 +26,20 @@ __all__ = [
     "EndOfMessage",
     "Event",
     "Head",
+    "IncompleteResponse",
     "ResponseParser",
     "build_request",
 ]
 
 MAX_HEAD_SIZE: Final = 64 * 1024
 MAX_CHUNK_LINE: Final = 1024
+
+
+class IncompleteResponse(ProtocolError):
+    """The connection ended before the response was complete (every byte so far was valid).
+
+    The transport reports it as a `TransportError`: the engine went away, the bytes were fine.
+    """
 
 
 class _NeedData:
@@ -44,12 +55,13 @@ NEED_DATA: Final = _NeedData()
 class Head:
     """The status line and headers. Header names are lower-cased bytes; values are stripped bytes."""
 
-    __slots__ = ("headers", "reason", "status_code")
+    __slots__ = ("headers", "http10", "reason", "status_code")
 
-    def __init__(self, status_code: int, reason: bytes, headers: dict[bytes, bytes]) -> None:
+    def __init__(self, status_code: int, reason: bytes, headers: dict[bytes, bytes], *, http10: bool = False) -> None:
         self.status_code = status_code
         self.reason = reason
         self.headers = headers
+        self.http10 = http10
 
     def header(self, name: bytes) -> str | None:
         value = self.headers.get(name)
@@ -93,12 +105,20 @@ class EndOfMessage:
 Event = Head | Data | EndOfMessage | _NeedData
 
 _HEAD_END = b"\r\n\r\n"
-_TOKEN_BAD = frozenset(b' \t\r\n:()<>@,;\\"/[]?={}\x7f') | frozenset(range(0x20))
+# RFC 9110 token characters: a header name made of anything else is refused.
+_TOKEN = b"!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+_HEX = b"0123456789abcdefABCDEF"
+_MAX_INTERIM = 16  # 1xx heads skipped before the real one (Docker sends none)
 
 
 def _check_value(name: str, value: str) -> None:
     if "\r" in value or "\n" in value or "\x00" in value:
         raise ValueError(f"{name} must not contain CR, LF or NUL characters: {value!r}")
+
+
+def _check_name(name: str) -> None:
+    if not name or not name.isascii() or name.encode().translate(None, _TOKEN):
+        raise ValueError(f"invalid HTTP header name {name!r}")
 
 
 def build_request(
@@ -115,11 +135,11 @@ def build_request(
     smuggle a header or a second request onto the connection.
     """
     _check_value("request target", target)
-    if " " in target or "#" in target:
-        raise ValueError(f"request target must be percent-encoded: {target!r}")
+    if " " in target or "#" in target or not target.startswith("/"):
+        raise ValueError(f"request target must be a percent-encoded absolute path: {target!r}")
     lines = [f"{method} {target} HTTP/1.1\r\nHost: docker\r\n"]
     for name, value in headers:
-        _check_value("header name", name)
+        _check_name(name)
         _check_value("header value", value)
         lines.append(f"{name}: {value}\r\n")
     if chunked:
@@ -127,31 +147,45 @@ def build_request(
     elif content_length is not None:
         lines.append(f"Content-Length: {content_length}\r\n")
     lines.append("\r\n")
-    return "".join(lines).encode("latin-1")
+    try:
+        return "".join(lines).encode("latin-1")
+    except UnicodeEncodeError:
+        raise ValueError(f"request target and headers must be Latin-1 (percent-encode the rest): {target!r}") from None
+
+
+def _invalid_status(line: bytes) -> ProtocolError:
+    return ProtocolError(f"the engine sent an invalid HTTP status line: {line[:80]!r}")
 
 
 def _parse_head(raw: bytes) -> Head:
-    lines = raw.split(b"\r\n")
-    status_line = lines[0]
-    if not status_line.startswith((b"HTTP/1.1 ", b"HTTP/1.0 ")) or len(status_line) < 12:
-        raise ProtocolError(f"the engine sent an invalid HTTP status line: {status_line[:80]!r}")
+    if b"\x00" in raw or raw.count(b"\n") != raw.count(b"\r\n") or raw.count(b"\r") != raw.count(b"\r\n"):
+        raise ProtocolError("the engine sent a response head with a NUL or a bare CR/LF")
+    status_line, _, rest = raw.partition(b"\r\n")
+    if status_line[:9] not in (b"HTTP/1.1 ", b"HTTP/1.0 ") or len(status_line) < 12:
+        raise _invalid_status(status_line)
     code = status_line[9:12]
-    if not code.isdigit() or (len(status_line) > 12 and status_line[12:13] != b" "):
-        raise ProtocolError(f"the engine sent an invalid HTTP status line: {status_line[:80]!r}")
+    if not code.isdigit() or code[0] == 0x30 or (len(status_line) > 12 and status_line[12] != 0x20):
+        raise _invalid_status(status_line)
     headers: dict[bytes, bytes] = {}
-    for line in lines[1:]:
-        name, sep, value = line.partition(b":")
-        if not sep or not name or any(c in _TOKEN_BAD for c in name):
-            raise ProtocolError(f"the engine sent an invalid HTTP header line: {line[:80]!r}")
-        key = name.lower()
-        value = value.strip(b" \t")
-        previous = headers.get(key)
-        if previous is not None:
-            if key == b"content-length" and previous != value:
-                raise ProtocolError("the engine sent two different Content-Length headers")
-            value = previous + b", " + value
-        headers[key] = value
-    return Head(int(code), status_line[13:], headers)
+    if rest:
+        for line in rest.split(b"\r\n"):
+            name, sep, value = line.partition(b":")
+            if not sep or not name:
+                raise ProtocolError(f"the engine sent an invalid HTTP header line: {line[:80]!r}")
+            key = name.lower()
+            value = value.strip(b" \t")
+            previous = headers.get(key)
+            if previous is not None:
+                if key == b"content-length":
+                    if previous != value:
+                        raise ProtocolError("the engine sent two different Content-Length headers")
+                    continue
+                value = previous + b", " + value
+            headers[key] = value
+        if b"".join(headers).translate(None, _TOKEN):  # every name at once: one pass in C
+            bad = next(name for name in headers if name.translate(None, _TOKEN))
+            raise ProtocolError(f"the engine sent an invalid HTTP header name: {bad[:80]!r}")
+    return Head(int(code), status_line[13:], headers, http10=status_line[7] == 0x30)
 
 
 class ResponseParser:
@@ -159,16 +193,20 @@ class ResponseParser:
 
     Args:
         head_request: the request was `HEAD`, so the response has no body whatever it says.
+        expect_upgrade: the request asked for `Upgrade`, so a `101` is allowed (anywhere else
+            it is a `ProtocolError`: the connection would stop speaking HTTP).
         max_head_size: the largest status line plus headers accepted, in bytes.
     """
 
     __slots__ = (
-        "_body",
         "_buffer",
         "_chunk_left",
         "_chunk_state",
+        "_close_framed",
         "_eof",
+        "_expect_upgrade",
         "_head_request",
+        "_interim",
         "_max_head_size",
         "_remaining",
         "_state",
@@ -176,12 +214,17 @@ class ResponseParser:
         "received_any",
     )
 
-    def __init__(self, *, head_request: bool = False, max_head_size: int = MAX_HEAD_SIZE) -> None:
+    def __init__(
+        self, *, head_request: bool = False, expect_upgrade: bool = False, max_head_size: int = MAX_HEAD_SIZE
+    ) -> None:
         self._buffer = bytearray()
         self._eof = False
         self._head_request = head_request
+        self._expect_upgrade = expect_upgrade
         self._max_head_size = max_head_size
         self._state = "head"  # head, length, chunked, close, done, switched
+        self._close_framed = False
+        self._interim = 0
         self._remaining = 0
         self._chunk_state = "size"  # size, data, data-end, trailer
         self._chunk_left = 0
@@ -199,9 +242,13 @@ class ResponseParser:
     @property
     def keep_alive(self) -> bool:
         """Whether the connection can carry another request after this complete response."""
-        if self._state != "done" or self._buffer or self.head is None:
+        head = self.head
+        if self._state != "done" or self._buffer or head is None or self._close_framed or self._eof:
             return False
-        return b"close" not in self.head.headers.get(b"connection", b"").lower()
+        connection = head.headers.get(b"connection", b"").lower()
+        if head.http10:
+            return b"keep-alive" in connection
+        return b"close" not in connection
 
     @property
     def switched(self) -> bool:
@@ -235,37 +282,46 @@ class ResponseParser:
 
     def _next_head(self) -> Event:
         buffer = self._buffer
-        end = buffer.find(_HEAD_END)
-        if end < 0:
-            if len(buffer) > self._max_head_size:
-                raise ProtocolError(f"the engine's response headers exceed {self._max_head_size} bytes")
-            if self._eof:
-                if buffer:
-                    raise ProtocolError("the engine closed the connection inside the response headers")
-                raise ProtocolError("the engine closed the connection without answering")
-            return NEED_DATA
-        if end > self._max_head_size:
-            raise ProtocolError(f"the engine's response headers exceed {self._max_head_size} bytes")
-        head = _parse_head(bytes(buffer[:end]))
-        del buffer[: end + 4]
-        code = head.status_code
-        if code < 200 and code != 101:
-            return self._next_head()  # 100 Continue and friends: the real head follows
-        self.head = head
-        self._select_framing(head)
-        return head
+        limit = self._max_head_size
+        while True:
+            end = buffer.find(_HEAD_END)
+            if end < 0:
+                # The terminator may still arrive; refuse only once it could not end within the limit,
+                # so that the answer does not depend on how the bytes were split.
+                if len(buffer) > limit + 3:
+                    raise ProtocolError(f"the engine's response headers exceed {limit} bytes")
+                if self._eof:
+                    if buffer:
+                        raise IncompleteResponse("the engine closed the connection inside the response headers")
+                    raise IncompleteResponse("the engine closed the connection without answering")
+                return NEED_DATA
+            if end > limit:
+                raise ProtocolError(f"the engine's response headers exceed {limit} bytes")
+            head = _parse_head(bytes(buffer[:end]))
+            del buffer[: end + 4]
+            code = head.status_code
+            if code >= 200 or code == 101:
+                self.head = head
+                self._select_framing(head)
+                return head
+            # 100 Continue and friends: the real head follows.
+            self._interim += 1
+            if self._interim > _MAX_INTERIM:
+                raise ProtocolError(f"the engine sent more than {_MAX_INTERIM} interim (1xx) responses")
 
     def _select_framing(self, head: Head) -> None:
         code = head.status_code
         headers = head.headers
         if code == 101:
+            if not self._expect_upgrade:
+                raise ProtocolError("the engine switched protocols (101) on a request that asked for no upgrade")
             self._state = "switched"
         elif self._head_request or code in (204, 304):
             self._state = "length"
             self._remaining = 0
         elif b"transfer-encoding" in headers:
             if headers[b"transfer-encoding"].lower() != b"chunked":
-                raise ProtocolError(f"unsupported Transfer-Encoding {headers[b'transfer-encoding']!r}")
+                raise ProtocolError(f"unsupported Transfer-Encoding {headers[b'transfer-encoding'][:40]!r}")
             self._state = "chunked"
         elif b"content-length" in headers:
             value = headers[b"content-length"]
@@ -275,6 +331,7 @@ class ResponseParser:
             self._remaining = int(value)
         else:
             self._state = "close"
+            self._close_framed = True
 
     def _next_length(self) -> Event:
         remaining = self._remaining
@@ -292,7 +349,7 @@ class ResponseParser:
             self._remaining = remaining - len(data)
             return Data(data)
         if self._eof:
-            raise ProtocolError(f"the engine closed the connection with {remaining} body bytes still to come")
+            raise IncompleteResponse(f"the engine closed the connection with {remaining} body bytes still to come")
         return NEED_DATA
 
     def _next_chunked(self) -> Event:
@@ -311,6 +368,8 @@ class ResponseParser:
                 return Data(data)
             if state == "data-end":
                 if len(buffer) < 2:
+                    if buffer and buffer[0] != 0x0D:
+                        raise ProtocolError("broken chunked encoding: a chunk is not followed by CRLF")
                     break
                 if buffer[:2] != b"\r\n":
                     raise ProtocolError("broken chunked encoding: a chunk is not followed by CRLF")
@@ -319,9 +378,11 @@ class ResponseParser:
                 continue
             end = buffer.find(b"\r\n")
             if end < 0:
-                if len(buffer) > MAX_CHUNK_LINE:
-                    raise ProtocolError("broken chunked encoding: a chunk-size line is too long")
+                if len(buffer) > MAX_CHUNK_LINE + 1:
+                    raise ProtocolError("broken chunked encoding: a chunk-size or trailer line is too long")
                 break
+            if end > MAX_CHUNK_LINE:
+                raise ProtocolError("broken chunked encoding: a chunk-size or trailer line is too long")
             line = bytes(buffer[:end])
             del buffer[: end + 2]
             if state == "trailer":
@@ -329,8 +390,8 @@ class ResponseParser:
                     self._state = "done"
                     return EndOfMessage()
                 continue
-            size_text = line.split(b";", 1)[0].strip()
-            if not size_text or len(size_text) > 15 or any(c not in b"0123456789abcdefABCDEF" for c in size_text):
+            size_text = line.split(b";", 1)[0].strip(b" \t")
+            if not size_text or len(size_text) > 15 or size_text.translate(None, _HEX):
                 raise ProtocolError(f"broken chunked encoding: invalid chunk size {line[:40]!r}")
             size = int(size_text, 16)
             if size == 0:
@@ -339,5 +400,5 @@ class ResponseParser:
                 self._chunk_left = size
                 self._chunk_state = "data"
         if self._eof:
-            raise ProtocolError("the engine closed the connection inside a chunked body")
+            raise IncompleteResponse("the engine closed the connection inside a chunked body")
         return NEED_DATA

@@ -50,7 +50,11 @@ async def test_pinned_version_skips_ping() -> None:
         (404, {"message": "No such container: x"}, rawengine.NotFoundError),
         (409, {"message": "Conflict. The container name is already in use"}, rawengine.ConflictError),
         (400, {"message": "bad"}, rawengine.BadRequestError),
-        (500, {"cause": "that name is already in use", "message": "x: that name is already in use"}, rawengine.ConflictError),
+        (
+            500,
+            {"cause": "that name is already in use", "message": "x: that name is already in use"},
+            rawengine.ConflictError,
+        ),
         (500, {"message": "something broke"}, rawengine.ServerError),
     ],
 )

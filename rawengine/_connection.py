@@ -1,0 +1,151 @@
+"""One Unix-socket connection to the engine: non-blocking socket I/O on asyncio or trio.
+
+anyio connects (with its portable timeout and error handling); the bytes then go through the raw
+socket, for two reasons:
+
+- Cost. anyio's Unix stream yields to the event loop before every `send` and `receive` (two
+  loop iterations per round trip that a request does not need) and a request is a few dozen
+  microseconds of CPU in all: see the README's bare-socket comparison.
+- Correctness. anyio's asyncio Unix stream resolves its wait with `add_reader(sock, f.set_result)`
+  and drops the reader only from a done-callback; when a read is cancelled in the loop iteration
+  its socket turns readable, asyncio reports `InvalidStateError` ("Exception in callback
+  Future.set_result"). Here the wake-up checks the future first and the reader is removed in the
+  waiting task itself, before anything else can reuse the descriptor.
+
+Reads return `b""` at end of stream; socket errors are `OSError` (the transport maps them).
+A plain request waits for its reply, which is its checkpoint (the transport adds one in the rare
+case it never had to wait, counted by `waits`); streams, which may find data waiting read after
+read, yield to the loop after every read (`receive_checkpointed`) and every write, so a fast
+producer or consumer cannot starve the other tasks.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import select
+import socket
+from collections.abc import Awaitable, Callable
+
+import anyio
+import anyio.abc
+
+__all__ = ["READ_SIZE", "Connection", "running_asyncio_loop"]
+
+READ_SIZE = 256 * 1024
+
+Waiter = Callable[[socket.socket], Awaitable[None]]
+
+
+def running_asyncio_loop() -> asyncio.AbstractEventLoop | None:
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None  # anyio runs on asyncio or trio: this is trio
+
+
+def _wake(future: asyncio.Future[None]) -> None:
+    if not future.done():
+        future.set_result(None)
+
+
+def _asyncio_waiters(loop: asyncio.AbstractEventLoop) -> tuple[Waiter, Waiter]:
+    # By descriptor number, not socket object: the selector formats `repr(sock)` (several system
+    # calls) into the KeyError it raises and catches for every object it has not seen yet.
+    async def wait_readable(sock: socket.socket) -> None:
+        fd = sock.fileno()
+        future = loop.create_future()
+        loop.add_reader(fd, _wake, future)
+        try:
+            await future
+        finally:
+            loop.remove_reader(fd)
+
+    async def wait_writable(sock: socket.socket) -> None:
+        fd = sock.fileno()
+        future = loop.create_future()
+        loop.add_writer(fd, _wake, future)
+        try:
+            await future
+        finally:
+            loop.remove_writer(fd)
+
+    return wait_readable, wait_writable
+
+
+def _trio_waiters() -> tuple[Waiter, Waiter]:
+    import trio  # this is trio, so it is imported already
+
+    return trio.lowlevel.wait_readable, trio.lowlevel.wait_writable
+
+
+class Connection:
+    """A connected, non-blocking Unix socket, used by one task at a time."""
+
+    __slots__ = ("expired", "loop", "poller", "reused", "sock", "wait_readable", "wait_writable", "waits")
+
+    def __init__(self, stream: anyio.abc.SocketStream) -> None:
+        sock: socket.socket = stream.extra(anyio.abc.SocketAttribute.raw_socket)
+        sock.setblocking(False)
+        self.sock = sock
+        self.loop = running_asyncio_loop()
+        self.wait_readable, self.wait_writable = (
+            _asyncio_waiters(self.loop) if self.loop is not None else _trio_waiters()
+        )
+        self.poller = select.poll()  # holds no descriptor of its own; poll(0) is one cheap syscall
+        self.poller.register(sock, select.POLLIN)
+        self.reused = False
+        self.expired = False
+        self.waits = 0  # how many times a read or write had to wait: each wait is a checkpoint
+
+    async def send(self, data: bytes) -> None:
+        """Write all of `data`, waiting only while the socket buffer is full."""
+        sock = self.sock
+        view = memoryview(data)
+        while view:
+            try:
+                view = view[sock.send(view) :]
+            except BlockingIOError:
+                self.waits += 1
+                await self.wait_writable(sock)
+
+    async def receive(self) -> bytes:
+        """The next bytes (`b""` at end of stream), waiting only when none are there yet."""
+        sock = self.sock
+        while True:
+            try:
+                return sock.recv(READ_SIZE)
+            except BlockingIOError:
+                self.waits += 1
+                await self.wait_readable(sock)
+
+    async def receive_checkpointed(self) -> bytes:
+        """As `receive`, but always a checkpoint: for streams, whose reads may find data waiting."""
+        sock = self.sock
+        try:
+            data = sock.recv(READ_SIZE)
+        except BlockingIOError:
+            return await self.receive()
+        await anyio.lowlevel.checkpoint()
+        return data
+
+    def send_eof(self) -> None:
+        self.sock.shutdown(socket.SHUT_WR)
+
+    def is_idle_and_open(self) -> bool:
+        """False when the engine closed the idle connection or sent something unasked."""
+        try:
+            return not self.poller.poll(0)  # readable while idle: EOF, reset, or unasked bytes
+        except OSError:
+            return False
+
+    def expire(self) -> None:
+        """The response bound passed: wake the pending read or write with EOF (asyncio timer callback)."""
+        self.expired = True
+        try:
+            self.sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+
+    def close(self) -> None:
+        """Close now. Nothing waits on the socket (one task owns it), so no loop state is left behind."""
+        self.sock.close()

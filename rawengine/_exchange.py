@@ -1,0 +1,391 @@
+"""One HTTP exchange over one `Connection`: write a request, read its head and body, map errors.
+
+`UnixTransport` (`_transport.py`) owns the pool and the plain-request loop; this module holds
+what a single exchange needs, and the two objects that keep a connection for longer: a streamed
+reply (`UnixExchange`) and a hijacked one (`UnixUpgrade`).
+
+Error rules: socket failures become `TransportError` (`ConnectError` when connecting), a reply
+cut short by the engine closing the connection is a `TransportError` too, bytes that break HTTP
+are `ProtocolError`, and an error raised by the caller's own body iterator passes through as it
+is. Messages name the method and the path, never the query string (caller data) or a body.
+"""
+
+from __future__ import annotations
+
+import errno
+from collections.abc import AsyncIterable
+from types import TracebackType
+from typing import TYPE_CHECKING, Self
+
+import anyio
+
+from ._connection import Connection
+from ._exceptions import ConnectError, EngineError, ProtocolError, TransportError
+from ._protocol.http11 import NEED_DATA, Data, EndOfMessage, Head, IncompleteResponse, ResponseParser, build_request
+
+if TYPE_CHECKING:
+    from ._transport import UnixTransport
+
+__all__ = [
+    "MAX_BODY_SIZE",
+    "MAX_ERROR_BODY",
+    "Body",
+    "BodyError",
+    "EngineTimeoutError",
+    "SOCKET_ERRORS",
+    "Headers",
+    "Stale",
+    "UnixExchange",
+    "UnixUpgrade",
+    "bounded_head",
+    "broken",
+    "in_context",
+    "may_replay",
+    "path_of",
+    "read_body",
+    "read_head",
+    "reraise_mapped",
+    "socket_error",
+    "write_request",
+]
+
+Body = bytes | AsyncIterable[bytes] | None
+Headers = tuple[tuple[str, str], ...]
+
+MAX_BODY_SIZE = 512 * 1024 * 1024
+MAX_ERROR_BODY = 1024 * 1024  # what is read of an error reply to a stream or an upgrade, for its message
+_REPLAYABLE_AFTER_SEND = frozenset({"GET", "HEAD"})
+
+
+class EngineTimeoutError(TransportError, TimeoutError):
+    """The engine did not connect or answer within the configured bound."""
+
+
+# ------------------------------------------------------------------ errors
+
+
+def path_of(target: str) -> str:
+    """The target without its query: what error messages show (a query may carry caller data)."""
+    return target.partition("?")[0]
+
+
+class Stale(Exception):
+    """A reused connection failed before the engine answered a single byte."""
+
+    def __init__(self, unsent: bool) -> None:
+        super().__init__()
+        self.unsent = unsent  # the write itself failed: the engine cannot have received the request
+
+
+class BodyError(Exception):
+    """The caller's body iterator raised: its error is re-raised as it is, never as a transport error."""
+
+
+def may_replay(exc: Stale, conn: Connection, method: str, body: Body) -> bool:
+    """Whether a request that met a stale connection can be sent again without doing it twice."""
+    if not conn.reused or not (body is None or isinstance(body, bytes)):
+        return False
+    return exc.unsent or method in _REPLAYABLE_AFTER_SEND
+
+
+def broken(method: str, target: str, exc: BaseException) -> TransportError:
+    if isinstance(exc, Stale):
+        return TransportError(f"the engine closed the connection before answering {method} {path_of(target)}")
+    return TransportError(f"connection to the engine broke during {method} {path_of(target)}: {exc!r}")
+
+
+def in_context(exc: ProtocolError, method: str, target: str) -> EngineError:
+    """The parser's complaint, prefixed with the request it answered (method and path, no query).
+
+    A reply cut short by the engine closing the connection is a `TransportError`: it went away.
+    """
+    if isinstance(exc, IncompleteResponse):
+        return TransportError(f"connection to the engine broke during {method} {path_of(target)}: {exc}")
+    return ProtocolError(f"{method} {path_of(target)}: {exc}")
+
+
+SOCKET_ERRORS = (OSError,)  # what the socket raises; anyio only connects
+
+
+def reraise_mapped(exc: BaseException, method: str, target: str) -> None:
+    """Turn a failure while opening a stream into a rawengine error (or do nothing)."""
+    if isinstance(exc, ProtocolError):
+        raise in_context(exc, method, target) from exc
+    if isinstance(exc, EngineError):
+        return
+    if isinstance(exc, BodyError):
+        raise exc.__cause__ from None  # type: ignore[misc]
+    if isinstance(exc, (Stale, *SOCKET_ERRORS)):
+        raise broken(method, target, exc) from exc
+
+
+def socket_error(path: str, exc: OSError) -> ConnectError:
+    code = exc.errno
+    if isinstance(exc, FileNotFoundError) or code == errno.ENOENT:
+        what = (
+            "no engine socket exists there: is the engine running? "
+            "Start one (`make demo` does it on a fresh machine) or set DOCKER_HOST"
+        )
+    elif isinstance(exc, PermissionError) or code in (errno.EACCES, errno.EPERM):
+        what = "permission denied: run as root or as a member of the socket's group (for Docker, `docker`)"
+    elif isinstance(exc, ConnectionRefusedError) or code == errno.ECONNREFUSED:
+        what = (
+            "connection refused: the socket exists but no engine listens on it "
+            "(a stale socket left by a daemon that died?); start the engine"
+        )
+    else:
+        what = f"{exc.strerror or exc}"
+    return ConnectError(f"cannot connect to the engine at unix://{path}: {what}")
+
+
+def _timed_out(method: str, target: str, bound: float) -> EngineTimeoutError:
+    return EngineTimeoutError(f"the engine did not answer {method} {path_of(target)} within {bound:g}s")
+
+
+# ------------------------------------------------------------------ one exchange
+
+
+async def _send_body(conn: Connection, body: AsyncIterable[bytes]) -> None:
+    iterator = body.__aiter__()
+    while True:
+        try:
+            piece = await iterator.__anext__()
+        except StopAsyncIteration:
+            break
+        except Exception as exc:
+            raise BodyError() from exc
+        if piece:
+            await conn.send(b"%x\r\n%b\r\n" % (len(piece), piece))
+    await conn.send(b"0\r\n\r\n")
+
+
+async def write_request(conn: Connection, method: str, target: str, headers: Headers, body: Body) -> None:
+    if body is None:
+        data = build_request(method, target, headers, content_length=0 if method in ("POST", "PUT") else None)
+    elif isinstance(body, bytes):
+        data = build_request(method, target, headers, content_length=len(body)) + body
+    else:
+        try:
+            await conn.send(build_request(method, target, headers, chunked=True))
+        except OSError as exc:
+            raise Stale(unsent=True) from exc
+        await _send_body(conn, body)
+        return
+    try:
+        await conn.send(data)
+    except OSError as exc:
+        raise Stale(unsent=True) from exc
+
+
+async def read_head(conn: Connection, parser: ResponseParser) -> Head:
+    while True:
+        event = parser.next_event()
+        if event is NEED_DATA:
+            try:
+                data = await conn.receive()
+            except OSError as exc:
+                if not parser.received_any:
+                    raise Stale(unsent=False) from exc
+                raise
+            if not data and not parser.received_any:
+                raise Stale(unsent=False)
+            parser.receive_data(data)
+            continue
+        assert isinstance(event, Head)
+        return event
+
+
+async def read_body(conn: Connection, parser: ResponseParser, limit: int = MAX_BODY_SIZE) -> bytes:
+    pieces: list[bytes] = []
+    size = 0
+    while True:
+        event = parser.next_event()
+        if type(event) is Data:
+            pieces.append(event.data)
+            size += len(event.data)
+            if size > limit:
+                raise ProtocolError(f"the engine's response body exceeds {limit} bytes")
+        elif event is NEED_DATA:
+            parser.receive_data(await conn.receive())
+        else:
+            assert isinstance(event, EndOfMessage)
+            return pieces[0] if len(pieces) == 1 else b"".join(pieces)
+
+
+async def bounded_head(
+    conn: Connection, method: str, target: str, headers: Headers, body: Body, parser: ResponseParser, bound: float
+) -> Head:
+    """Write the request and read the response head within `bound` seconds (`EngineTimeoutError`).
+
+    This runs on every plain request, so it is done the cheapest way each backend allows (a
+    cancel scope around every request costs a fifth of a ping round trip here; see the README):
+    on asyncio a loop timer that shuts the socket down, waking the pending read or write; on
+    trio, which has no timer callbacks, a native trio cancel scope with a deadline.
+    """
+    loop = conn.loop
+    if loop is not None:
+        timer = loop.call_at(loop.time() + bound, conn.expire)
+        try:
+            await write_request(conn, method, target, headers, body)
+            head = await read_head(conn, parser)
+        except (Stale, ProtocolError, OSError) as exc:
+            if conn.expired:
+                raise _timed_out(method, target, bound) from exc
+            raise
+        finally:
+            timer.cancel()
+        if conn.expired:  # fired during the last read: the head is whole, the body would fail
+            raise _timed_out(method, target, bound)
+        return head
+    import trio  # this is trio, so it is imported already
+
+    with trio.move_on_after(bound):
+        await write_request(conn, method, target, headers, body)
+        return await read_head(conn, parser)
+    raise _timed_out(method, target, bound)
+
+
+# ------------------------------------------------------------------ connections held by the caller
+
+
+class UnixExchange:
+    """One streamed request on a pooled connection, returned to the pool only if fully read."""
+
+    def __init__(self, transport: UnixTransport, method: str, target: str, headers: Headers, body: Body) -> None:
+        self._transport = transport
+        self._request = (method, target, headers, body)
+        self._conn: Connection | None = None
+        self._parser = ResponseParser(head_request=method == "HEAD")
+        self._done = False
+        self._failure: EngineError | None = None
+        self.head: Head
+
+    async def __aenter__(self) -> Self:
+        method, target, headers, body = self._request
+        self._conn, self.head = await self._transport._open(method, target, headers, body, self._parser)
+        return self
+
+    async def receive(self) -> bytes:
+        if self._done:
+            return b""
+        if self._failure is not None:
+            raise self._failure  # a broken body stays broken: never a clean-looking end
+        conn = self._conn
+        if conn is None:
+            raise RuntimeError("the response stream is closed")
+        parser = self._parser
+        try:
+            while True:
+                event = parser.next_event()
+                if type(event) is Data:
+                    return event.data
+                if event is NEED_DATA:
+                    parser.receive_data(await conn.receive_checkpointed())
+                    continue
+                self._done = True
+                return b""
+        except ProtocolError as exc:
+            self._failure = in_context(exc, self._request[0], self._request[1])
+            raise self._failure from exc
+        except OSError as exc:
+            self._failure = broken(self._request[0], self._request[1], exc)
+            raise self._failure from exc
+
+    async def read_all(self, limit: int = MAX_ERROR_BODY) -> bytes:
+        pieces = []
+        size = 0
+        while piece := await self.receive():
+            pieces.append(piece)
+            size += len(piece)
+            if size > limit:
+                break
+        return b"".join(pieces)
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            self._transport._release(conn, self._done and exc is None and self._parser.keep_alive)
+
+
+class UnixUpgrade:
+    """A hijacked connection: never pooled, always closed on exit.
+
+    A reply other than 101 leaves the stream closed: an error status's body (its message) is
+    what `receive()` returns, and a 2xx is not read at all (the caller raises `ProtocolError`).
+    """
+
+    def __init__(self, transport: UnixTransport, method: str, target: str, headers: Headers, body: bytes) -> None:
+        self._transport = transport
+        self._request = (method, target, headers, body)
+        self._conn: Connection | None = None
+        self._pending = b""
+        self._eof = False
+        self.head: Head
+
+    async def __aenter__(self) -> Self:
+        method, target, headers, body = self._request
+        parser = ResponseParser(expect_upgrade=True)
+        conn, self.head = await self._transport._open(method, target, headers, body, parser)
+        self._conn = conn
+        if parser.switched:
+            self._pending = parser.trailing_data
+            return self
+        self._eof = True
+        if self.head.status_code >= 300:
+            try:
+                self._pending = await read_body(conn, parser, limit=MAX_ERROR_BODY)
+            except BaseException as exc:
+                self._conn = None
+                self._transport._release(conn, False)
+                reraise_mapped(exc, method, target)
+                raise
+        return self
+
+    def _connection(self) -> Connection:
+        conn = self._conn
+        if conn is None:
+            raise RuntimeError("the stream is closed")
+        return conn
+
+    async def receive(self) -> bytes:
+        if self._pending:
+            data, self._pending = self._pending, b""
+            return data
+        if self._eof:
+            return b""
+        conn = self._connection()
+        try:
+            data = await conn.receive_checkpointed()
+        except OSError as exc:
+            raise broken(self._request[0], self._request[1], exc) from exc
+        if not data:
+            self._eof = True
+        return data
+
+    async def send(self, data: bytes) -> None:
+        conn = self._connection()
+        waits = conn.waits
+        try:
+            await conn.send(data)
+        except OSError as exc:
+            raise TransportError(
+                f"could not write to the engine during {self._request[0]} {path_of(self._request[1])}"
+            ) from exc
+        if conn.waits == waits:
+            await anyio.lowlevel.checkpoint()  # a writer that never waits must still let others run
+
+    async def send_eof(self) -> None:
+        conn = self._connection()
+        try:
+            conn.send_eof()
+        except OSError as exc:
+            raise TransportError(f"could not half-close the connection of {path_of(self._request[1])}") from exc
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            self._transport._release(conn, False)
