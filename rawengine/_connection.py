@@ -109,7 +109,13 @@ class Connection:
                 await self.wait_writable(sock)
 
     async def receive(self) -> bytes:
-        """The next bytes (`b""` at end of stream), waiting only when none are there yet."""
+        """The next bytes (`b""` at end of stream), waiting only when none are there yet.
+
+        A reset reads as the end of the stream. On a Unix socket it only says that the engine
+        closed the connection while input we sent was still unread (an exec whose process
+        exited without reading all of its stdin): everything the engine sent arrives before it,
+        and a reply cut short is caught by the parsers (HTTP framing, frame headers, JSON lines).
+        """
         sock = self.sock
         while True:
             try:
@@ -117,6 +123,8 @@ class Connection:
             except BlockingIOError:
                 self.waits += 1
                 await self.wait_readable(sock)
+            except ConnectionResetError:
+                return b""
 
     async def receive_checkpointed(self) -> bytes:
         """As `receive`, but always a checkpoint: for streams, whose reads may find data waiting."""
@@ -125,6 +133,8 @@ class Connection:
             data = sock.recv(READ_SIZE)
         except BlockingIOError:
             return await self.receive()
+        except ConnectionResetError:
+            data = b""
         await anyio.lowlevel.checkpoint()
         return data
 

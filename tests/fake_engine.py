@@ -20,6 +20,7 @@ a request with no route gets a JSON 404 `page not found`, as Docker answers an u
 from __future__ import annotations
 
 import re
+import socket
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from types import TracebackType
@@ -251,23 +252,38 @@ class FakeEngine:
 
     async def __aenter__(self) -> Self:
         self._listener = await anyio.create_unix_listener(self.path)
+        self._streams: set[anyio.abc.SocketStream] = set()
         self._group = anyio.create_task_group()
         await self._group.__aenter__()
-        self._group.start_soon(self._listener.serve, self._serve)
+        self._group.start_soon(self._accept, self._listener)
         return self
 
     async def __aexit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
-        self._group.cancel_scope.cancel()
-        try:
-            await self._group.__aexit__(exc_type, exc, tb)
-        finally:
-            await self._listener.aclose()
+        # Stop by shutting sockets down, not by cancelling reads: anyio's asyncio Unix streams can
+        # report an InvalidStateError when a read is cancelled as its socket turns readable.
+        await self._listener.aclose()
+        for stream in list(self._streams):
+            try:
+                stream.extra(anyio.abc.SocketAttribute.raw_socket).shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+        self._group.cancel_scope.cancel()  # what is left sleeps (`hang`), which cancels cleanly
+        await self._group.__aexit__(exc_type, exc, tb)
+
+    async def _accept(self, listener: anyio.abc.SocketListener) -> None:
+        while True:
+            try:
+                stream = await listener.accept()
+            except (anyio.ClosedResourceError, anyio.BrokenResourceError, OSError):
+                return
+            self._group.start_soon(self._serve, stream)
 
     async def _serve(self, stream: anyio.abc.SocketStream) -> None:
         self.connections += 1
         self.open_connections += 1
+        self._streams.add(stream)
         conn = FakeConnection(stream, self)
         try:
             while not conn.closed:
@@ -280,6 +296,7 @@ class FakeEngine:
             pass
         finally:
             self.open_connections -= 1
+            self._streams.discard(stream)
             with anyio.CancelScope(shield=True):
                 await stream.aclose()
 

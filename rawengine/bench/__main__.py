@@ -54,6 +54,8 @@ def _report(
             render_table(run, options.throughput_bytes, options.clients),
         ]
         out += [f"  note: {note}" for note in run.notes]
+        for profile in run.profiles:
+            out += ["", profile]
         for cell in run.cells:
             if cell.errors and cell.status == "ok":
                 out.append(

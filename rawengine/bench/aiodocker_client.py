@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from importlib.util import find_spec
 from time import perf_counter
 from typing import Any
@@ -58,7 +58,7 @@ class AiodockerClient(BenchClient):
             "changes": "no public changes method in aiodocker: Docker._query_json('containers/{id}/changes')",
         }
 
-    def probe(self, op: str, concurrency: int) -> Any:
+    def probe(self, op: str, concurrency: int) -> AbstractAsyncContextManager[Probe]:
         docker, t = self.docker, self.target
         if op == "ping":
             return fixed(Probe(self._ping, elapsed(lambda body: ops.check_ping(body == b"OK"))))

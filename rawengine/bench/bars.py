@@ -46,6 +46,9 @@ def _time_bar(run: BackendRun, op: str, other: str, limit: float) -> Verdict:
         return Verdict(run.backend, bar, "N/A", f"no figures for {'rawengine' if mine is None else other}")
     value = mine.median / theirs.median
     detail = f"{value:.2f}x{_paired(mine, theirs)}: {_ms(mine.median)} vs {_ms(theirs.median)} median"
+    floor = _summary(run, op, "socket") if other != "socket" else None
+    if floor is not None:  # what the bare socket itself achieves against the same client
+        detail += f"; the bare socket is {floor.median / theirs.median:.2f}x {other}"
     return Verdict(run.backend, bar, "PASS" if value <= limit else "FAIL", detail)
 
 

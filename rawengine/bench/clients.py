@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import abc
 from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from .ops import Target, Timed
 
-__all__ = ["BenchClient", "Probe", "elapsed", "self_timed"]
+__all__ = ["BenchClient", "Probe", "elapsed", "fixed", "self_timed"]
 
 
 def elapsed(check: Callable[[Any], None]) -> Callable[[Any, float], float]:
@@ -81,7 +81,7 @@ class BenchClient(abc.ABC):
         return {}
 
     @abc.abstractmethod
-    def probe(self, op: str, concurrency: int) -> Any:
+    def probe(self, op: str, concurrency: int) -> AbstractAsyncContextManager[Probe]:
         """`async with client.probe(op, concurrency) as probe:` the call to time and its check."""
 
 

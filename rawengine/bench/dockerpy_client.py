@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from importlib.util import find_spec
 from time import perf_counter
 from typing import Any
@@ -57,7 +57,7 @@ class DockerPyClient(BenchClient):
             with anyio.CancelScope(shield=True):
                 await anyio.to_thread.run_sync(self.client.close)
 
-    def probe(self, op: str, concurrency: int) -> Any:
+    def probe(self, op: str, concurrency: int) -> AbstractAsyncContextManager[Probe]:
         client, t = self.client, self.target
         cid = t.container_id
         if op == "ping":
@@ -116,7 +116,10 @@ class DockerPyClient(BenchClient):
             for chunk in output:
                 received += len(chunk)
         finally:
-            output.close()  # else docker-py leaves the hijacked socket to the garbage collector
+            # `CancellableStream.close()` does nothing once the output has ended, and the hijacked
+            # socket would be left to the garbage collector (a ResourceWarning, at any later moment):
+            # close the response it wraps, the one its own close() reads.
+            output._response.close()
         return received, client.exec_inspect(exec_id)["ExitCode"]
 
     @asynccontextmanager

@@ -57,6 +57,7 @@ class Options:
     json_path: str | None = None
     plot_path: str | None = None
     progress: bool | None = None  # None: only when stderr is a terminal
+    profile: str | None = None  # an operation to profile (rawengine and socket) after the measurements
 
     def levels(self, op: str) -> tuple[int, ...]:
         """The concurrency levels `op` is measured at."""
@@ -153,6 +154,12 @@ def _parser() -> argparse.ArgumentParser:
     )  # fmt: skip
     parser.add_argument("--json", dest="json_path", metavar="PATH", help="write every figure as JSON")
     parser.add_argument("--plot", dest="plot_path", metavar="PATH", help="write latency distributions as a PNG")
+    parser.add_argument(
+        "--profile",
+        choices=[op for op in ALL_OPS if op not in ("lifecycle", "exec-throughput")],
+        metavar="OP",
+        help="after measuring, profile rawengine and the socket client on OP with cProfile (function by function)",
+    )
     progress = parser.add_mutually_exclusive_group()
     progress.add_argument("--progress", dest="progress", action="store_true", default=None)
     progress.add_argument("--no-progress", dest="progress", action="store_false")
@@ -178,4 +185,5 @@ def parse_args(argv: Sequence[str] | None = None) -> Options:
         json_path=args.json_path,
         plot_path=args.plot_path,
         progress=args.progress,
+        profile=args.profile,
     )

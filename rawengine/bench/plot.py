@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import statistics
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Literal
 
 from matplotlib import ticker
 
@@ -16,7 +16,8 @@ from .results import BackendRun, Cell
 __all__ = ["COLORS", "write_plot"]
 
 COLORS = {"rawengine": "#d62728", "socket": "#7f7f7f", "aiodocker": "#1f77b4", "docker-py": "#2ca02c"}
-BACKEND_STYLE = {"asyncio": "-", "trio": "--"}
+LineStyle = Literal["-", "--", ":"]
+BACKEND_STYLE: dict[str, LineStyle] = {"asyncio": "-", "trio": "--"}
 COLUMNS = 3
 
 
@@ -95,8 +96,6 @@ def _load(ax: Any, op: str, runs: Sequence[BackendRun], clients: Sequence[str]) 
     ax.set_ylim(bottom=0)
     ax.yaxis.set_major_formatter(ticker.StrMethodFormatter("{x:,.0f}"))
     ax.grid(alpha=0.25)
-    if levels:
-        ax.legend(fontsize=7)
 
 
 def write_plot(
@@ -124,6 +123,19 @@ def write_plot(
         _load(ax, op, runs, clients)
     for ax in flat[panels:]:
         ax.set_visible(False)
+    if loaded:  # one legend for every under-load panel: colour is the client, line style the backend
+        from matplotlib.lines import Line2D
+
+        handles = [Line2D([], [], color=COLORS.get(c, "#9467bd"), marker="o", label=c) for c in clients]
+        handles += [Line2D([], [], color="#444444", linestyle=BACKEND_STYLE.get(r.backend, ":"), label=r.backend)
+                    for r in runs]  # fmt: skip
+        spare = flat[panels] if panels < len(flat) else None
+        if spare is not None:
+            spare.set_visible(True)
+            spare.axis("off")
+            spare.legend(handles=handles, loc="center", fontsize=10, title="under load", frameon=False)
+        else:
+            figure.legend(handles=handles, loc="lower right", fontsize=8, ncol=len(handles))
     figure.suptitle(title, fontsize=13)
     figure.text(0.5, 0.005, "boxes: quartiles, whiskers: p1-p99, dots: beyond; under each box: the median; "
                 "hatched boxes and dashed lines: trio", ha="center", fontsize=8, color="#555555")  # fmt: skip

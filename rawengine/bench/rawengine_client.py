@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import time
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from functools import partial
 from time import perf_counter
-from typing import Any
 
 import anyio
 
@@ -52,7 +51,7 @@ class RawengineClient(BenchClient):
             return f"this rawengine has no Engine.{method} yet"
         return None
 
-    def probe(self, op: str, concurrency: int) -> Any:
+    def probe(self, op: str, concurrency: int) -> AbstractAsyncContextManager[Probe]:
         engine, t = self.engine, self.target
         cid = t.container_id
         if op == "ping":

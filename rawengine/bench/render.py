@@ -35,9 +35,14 @@ class Progress:
         self.label, self.steps, self.step, self.client = label, max(steps, 1), 0, ""
         self._draw()
 
-    def advance(self, client: str) -> None:
+    def advance(self, client: str, detail: str = "") -> None:
         self.step += 1
-        self.client = client
+        self.client = f"{client} {detail}".strip()
+        self._draw()
+
+    def note(self, text: str) -> None:
+        """What is happening between steps (setting up, warming up)."""
+        self.client = text
         self._draw()
 
     def cell_done(self) -> None:

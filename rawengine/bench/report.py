@@ -3,8 +3,8 @@
 Schema `rawengine.bench/1` (times in seconds unless the key says `_ms`):
 
 ```
-{"schema", "command", "started_at", "seconds", "options", "environment",
- "runs": [{"backend", "engine": {host, kind, version, api_version}, "seconds", "notes",
+{"schema", "command", "started_at", "seconds", "options", "environment", "operations", "clients",
+ "runs": [{"backend", "engine": {host, kind, version, api_version}, "seconds", "notes", "profiles",
            "cells": [{"op", "concurrency", "client", "status", "note", "errors", "error_messages",
                       "calls", "wall_time_s", "cpu_per_call_s", "summary": {...} | null, "mb_per_s": float | null,
                       "vs_rawengine": float | null, "samples_ms": [[...] per round]}]}],
@@ -24,6 +24,7 @@ from .ops import OPS
 from .options import Options
 from .render import MB, vs_rawengine
 from .results import BackendRun, Cell
+from .runner import CLIENT_TYPES
 
 __all__ = ["SCHEMA", "build_document", "write_json"]
 
@@ -70,12 +71,15 @@ def build_document(
         "seconds": seconds,
         "options": {key: list(value) if isinstance(value, tuple) else value for key, value in asdict(options).items()},
         "environment": environment,
+        "operations": {op: OPS[op].what for op in options.ops},
+        "clients": {name: CLIENT_TYPES[name].how for name in options.clients},
         "runs": [
             {
                 "backend": run.backend,
                 "engine": dict(run.engine),
                 "seconds": run.seconds,
                 "notes": list(run.notes),
+                "profiles": list(run.profiles),
                 "cells": [_cell(run, cell, options.throughput_bytes) for cell in run.cells],
             }
             for run in runs

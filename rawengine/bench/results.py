@@ -59,6 +59,7 @@ class BackendRun:
     engine: dict[str, str] = field(default_factory=dict)
     cells: list[Cell] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    profiles: list[str] = field(default_factory=list)
     seconds: float = 0.0
 
     def find(self, op: str, concurrency: int, client: str) -> Cell | None:

@@ -17,6 +17,7 @@ from .clients import BenchClient
 from .dockerpy_client import DockerPyClient
 from .ops import OPS, Target
 from .options import Options
+from .profiling import PROFILED_CALLS, profile_client
 from .rawengine_client import RawengineClient
 from .render import Progress
 from .results import BackendRun, Cell
@@ -77,6 +78,8 @@ async def run_cell(
     cells = {client.name: Cell(backend, op, concurrency, client.name) for client in clients}
     active: list[BenchClient] = []
     estimates: dict[str, float] = {}
+    label = f"{backend} {op} c={concurrency}"
+    progress.cell(label, 1)
     for client in clients:
         cell = cells[client.name]
         reason = client.unsupported(op)
@@ -87,6 +90,7 @@ async def run_cell(
             estimates[client.name] = math.inf
             active.append(client)
             continue
+        progress.note(f"warming up {client.name}")
         warm = await _batch(client, op, warmup if concurrency == 1 else 1, concurrency)
         if not warm.samples:
             cell.status, cell.errors, cell.messages = "failed", warm.errors, warm.messages
@@ -103,7 +107,7 @@ async def run_cell(
             iterations=options.iterations,
             min_calls=info.min_calls,
         )
-        progress.cell(f"{backend} {op} c={concurrency}", plan.rounds * len(active))
+        progress.cell(label, plan.rounds * len(active))
         for index in range(plan.rounds):
             for client in rotation(active, index):
                 cell = cells[client.name]
@@ -114,7 +118,7 @@ async def run_cell(
                 cell.cpu_time += batch.cpu
                 cell.calls_timed += len(batch.samples) + batch.errors
                 cell.messages.extend(m for m in batch.messages if m not in cell.messages)
-                progress.advance(client.name)
+                progress.advance(client.name, f"round {index + 1}/{plan.rounds}")
         for client in active:
             cell = cells[client.name]
             if not cell.samples:
@@ -134,6 +138,7 @@ async def run_backend(options: Options, backend: str, run_id: str, progress: Pro
             "version": version.version,
             "api_version": engine.api_version or "",
         }
+        progress.note(f"{backend}: importing the bench image, starting its container")
         name = f"rawengine-bench-{run_id}-{backend}"
         target = await fixture.prepare(engine, run_id, throughput_bytes=options.throughput_bytes, name=name)
         clients: list[BenchClient] = []
@@ -142,6 +147,12 @@ async def run_backend(options: Options, backend: str, run_id: str, progress: Pro
             for op in options.ops:
                 for level in options.levels(op):
                     run.cells.extend(await run_cell(options, backend, op, level, clients, progress))
+            if options.profile:
+                for client in clients:
+                    if client.name in ("rawengine", "socket") and client.unsupported(options.profile) is None:
+                        progress.note(f"profiling {client.name} {options.profile}")
+                        calls = options.iterations or PROFILED_CALLS
+                        run.profiles.append(await profile_client(client, options.profile, backend, calls))
         finally:
             with anyio.CancelScope(shield=True):
                 for client in clients:

@@ -14,7 +14,8 @@ import json
 import time
 from collections import deque
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from functools import partial
 from time import perf_counter
 from typing import Any
 from urllib.parse import quote
@@ -141,11 +142,18 @@ def _ok(status: int, body: bytes) -> bytes:
     return body
 
 
-def _exec_id(body: bytes) -> str:
+def _created_id(body: bytes) -> str:
+    """The `Id` of a create reply (container or exec), sliced out: 64 hex digits."""
     at = body.find(b'"Id":"')
     if at < 0:
-        raise CheckError(f"no exec id in {body[:100]!r}")
+        raise CheckError(f"no id in {body[:100]!r}")
     return body[at + 6 : at + 70].decode("ascii")
+
+
+def _exec_body(cmd: list[str]) -> bytes:
+    """The exec create body rawengine sends for `ExecConfig(cmd=cmd)` (the same keys and values)."""
+    config = {"Cmd": cmd, "Tty": False, "AttachStdin": False, "AttachStdout": True, "AttachStderr": True}
+    return json.dumps({**config, "Privileged": False}, separators=(",", ":")).encode()
 
 
 class SocketClient(BenchClient):
@@ -206,7 +214,7 @@ class SocketClient(BenchClient):
     def _path(self, path: str) -> str:
         return self._prefix + path
 
-    def probe(self, op: str, concurrency: int) -> Any:
+    def probe(self, op: str, concurrency: int) -> AbstractAsyncContextManager[Probe]:
         t = self.target
         cid = t.container_id
         if op == "ping":
@@ -224,14 +232,9 @@ class SocketClient(BenchClient):
         if op in ("exec", "exec-throughput"):
             throughput = op == "exec-throughput"
             cmd = list(t.throughput_cmd) if throughput else ["true"]
-            create = request_bytes(
-                "POST",
-                self._path(f"/containers/{cid}/exec"),
-                json.dumps({"AttachStdout": True, "AttachStderr": True, "Cmd": cmd}).encode(),
-            )
-            call = lambda: self._exec(create, keep=not throughput)  # noqa: E731
+            create = request_bytes("POST", self._path(f"/containers/{cid}/exec"), _exec_body(cmd))
             check = _check_throughput(t) if throughput else _check_exec
-            return fixed(Probe(call, elapsed(check)))
+            return fixed(Probe(partial(self._exec, create, keep=not throughput), elapsed(check)))
         if op == "changes":
             req = request_bytes("GET", self._path(f"/containers/{cid}/changes"))
             return fixed(Probe(lambda: self._request(req), elapsed(lambda body: _check_changes(body, t))))
@@ -244,16 +247,20 @@ class SocketClient(BenchClient):
 
     async def _lifecycle(self) -> str:
         created = await self._request(
-            request_bytes("POST", self._path("/containers/create"), json.dumps(self.target.create_body()).encode())
+            request_bytes(
+                "POST",
+                self._path("/containers/create"),
+                json.dumps(self.target.create_body(), separators=(",", ":")).encode(),
+            )
         )
-        cid = _exec_id(created)
+        cid = _created_id(created)
         await self._request(request_bytes("POST", self._path(f"/containers/{cid}/start")))
         await self._request(request_bytes("POST", self._path(f"/containers/{cid}/stop?t=0")))
         await self._request(request_bytes("DELETE", self._path(f"/containers/{cid}")))
         return cid
 
     async def _exec(self, create: bytes, *, keep: bool) -> tuple[int, bytes, bytes]:
-        exec_id = _exec_id(await self._request(create))
+        exec_id = _created_id(await self._request(create))
         start = request_bytes(
             "POST", self._path(f"/exec/{exec_id}/start"), b'{"Detach":false,"Tty":false}', upgrade=True
         )

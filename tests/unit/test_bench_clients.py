@@ -10,14 +10,16 @@ import json
 from types import SimpleNamespace
 from typing import Any
 
+import msgspec
 import pytest
 
+import rawengine
 from rawengine.bench.aiodocker_client import AiodockerClient
 from rawengine.bench.clients import BenchClient, Probe, self_timed
 from rawengine.bench.dockerpy_client import DockerPyClient
 from rawengine.bench.ops import CheckError, Target, Timed, check_throughput
 from rawengine.bench.rawengine_client import RawengineClient
-from rawengine.bench.socket_client import ChunkedLines, SocketClient, parse_response, request_bytes
+from rawengine.bench.socket_client import ChunkedLines, SocketClient, _exec_body, parse_response, request_bytes
 
 CID = "a" * 64
 OTHER = "b" * 64
@@ -225,3 +227,14 @@ def test_chunked_lines_at_every_split() -> None:
         assert got == lines, cut
     decoder = ChunkedLines()
     assert [line for i in range(len(wire)) for line in decoder.feed(wire[i : i + 1])] == lines
+
+
+def test_socket_bodies_are_the_bytes_rawengine_sends() -> None:
+    assert _exec_body(["true"]) == msgspec.json.encode(rawengine.ExecConfig(cmd=["true"]))
+    config = rawengine.ContainerConfig(
+        image=TARGET.image,
+        cmd=list(TARGET.lifecycle_cmd),
+        labels={TARGET.label: TARGET.run_id},
+        host_config=rawengine.HostConfig(ulimits=[rawengine.Ulimit(n, s, h) for n, s, h in TARGET.ulimits]),
+    )
+    assert json.dumps(TARGET.create_body(), separators=(",", ":")).encode() == msgspec.json.encode(config)

@@ -126,8 +126,10 @@ def _check_schema(document: dict[str, Any]) -> None:
     assert isinstance(document["command"], list) and isinstance(document["seconds"], float)
     assert {"python", "cpu_count", "libraries", "load_average"} <= set(document["environment"])
     assert isinstance(document["options"]["concurrency"], list)
+    assert set(document["operations"]) == set(document["options"]["ops"])
+    assert set(document["clients"]) == set(document["options"]["clients"])
     for run in document["runs"]:
-        assert set(run) == {"backend", "engine", "seconds", "notes", "cells"}
+        assert set(run) == {"backend", "engine", "seconds", "notes", "profiles", "cells"}
         assert set(run["engine"]) == {"host", "kind", "version", "api_version"}
         for cell in run["cells"]:
             assert set(cell) == {
@@ -194,3 +196,38 @@ def test_plot_writes_a_png(tmp_path: Path) -> None:
     assert data[:8] == b"\x89PNG\r\n\x1a\n"
     width, height = struct.unpack(">II", data[16:24])
     assert width > 800 and height > 600
+
+
+def test_compare_shows_the_range_across_runs(tmp_path: Path) -> None:
+    from rawengine.bench.compare import compare, main
+
+    documents = []
+    for factor in (1.0, 1.5):
+        run = _run()
+        for cell in run.cells:
+            if cell.client == "rawengine":
+                cell.rounds = [[value * factor for value in batch] for batch in cell.rounds]
+        options = Options(throughput_bytes=SIZE)
+        documents.append(
+            json.loads(
+                json.dumps(
+                    build_document(
+                        options,
+                        [run],
+                        judge(run, SIZE, options.concurrency),
+                        environment={},
+                        command=[],
+                        started_at="",
+                        seconds=0.0,
+                    )  # fmt: skip
+                )
+            )
+        )
+    text = compare(documents)
+    ping = next(line for line in text.splitlines() if line.split()[1:4] == ["ping", "1", "socket"])
+    assert ping.split()[-1] == "0.53-0.80"  # socket / rawengine, rawengine 1x then 1.5x slower
+    assert "[asyncio] ping: rawengine <= 1.3x socket: 1/2" in text
+    path = tmp_path / "a.json"
+    path.write_text(json.dumps(documents[0]))
+    assert main([str(path)]) == 0
+    assert main([]) == 2
