@@ -24,10 +24,14 @@ from __future__ import annotations
 import asyncio
 import select
 import socket
+import time
 from collections.abc import Awaitable, Callable
 
 import anyio
 import anyio.abc
+
+from ._timerfd import SocketTimer
+from ._timerfd import available as timerfd_available
 
 __all__ = ["READ_SIZE", "Connection", "running_asyncio_loop"]
 
@@ -81,7 +85,19 @@ def _trio_waiters() -> tuple[Waiter, Waiter]:
 class Connection:
     """A connected, non-blocking Unix socket, used by one task at a time."""
 
-    __slots__ = ("expired", "loop", "poller", "reused", "sock", "wait_readable", "wait_writable", "waits")
+    __slots__ = (
+        "deadline",
+        "expired",
+        "loop",
+        "poller",
+        "reused",
+        "sock",
+        "timer",
+        "trio_timer",
+        "wait_readable",
+        "wait_writable",
+        "waits",
+    )
 
     def __init__(self, stream: anyio.abc.SocketStream) -> None:
         sock: socket.socket = stream.extra(anyio.abc.SocketAttribute.raw_socket)
@@ -96,33 +112,56 @@ class Connection:
         self.reused = False
         self.expired = False
         self.waits = 0  # how many times a read or write had to wait: each wait is a checkpoint
+        self.deadline: float | None = None  # loop time by which the pending reply's head is due
+        self.timer: asyncio.TimerHandle | None = None
+        self.trio_timer: SocketTimer | None = None
 
     async def send(self, data: bytes) -> None:
         """Write all of `data`, waiting only while the socket buffer is full."""
         sock = self.sock
         view = memoryview(data)
+        woken = False
         while view:
             try:
                 view = view[sock.send(view) :]
             except BlockingIOError:
                 self.waits += 1
-                await self.wait_writable(sock)
+                if self.deadline is not None and self.trio_timer is not None:
+                    await self._wait_timed(select.EPOLLOUT, woken)
+                    woken = True
+                else:
+                    await self.wait_writable(sock)
 
-    async def receive(self) -> bytes:
+    async def receive(self, *, wait_first: bool = False) -> bytes:
         """The next bytes (`b""` at end of stream), waiting only when none are there yet.
 
         A reset reads as the end of the stream. On a Unix socket it only says that the engine
         closed the connection while input we sent was still unread (an exec whose process
         exited without reading all of its stdin): everything the engine sent arrives before it,
         and a reply cut short is caught by the parsers (HTTP framing, frame headers, JSON lines).
+
+        `wait_first`: wait for the socket before the first read, for a reply just asked for (it is
+        never there the instant its request is written: trying first costs a failed system call).
         """
         sock = self.sock
+        woken = False
+        if wait_first:
+            self.waits += 1
+            if self.deadline is not None and self.trio_timer is not None:
+                await self._wait_timed(select.EPOLLIN, False)
+                woken = True
+            else:
+                await self.wait_readable(sock)
         while True:
             try:
                 return sock.recv(READ_SIZE)
             except BlockingIOError:
                 self.waits += 1
-                await self.wait_readable(sock)
+                if self.deadline is not None and self.trio_timer is not None:
+                    await self._wait_timed(select.EPOLLIN, woken)
+                    woken = True
+                else:
+                    await self.wait_readable(sock)
             except ConnectionResetError:
                 return b""
 
@@ -148,6 +187,71 @@ class Connection:
         except OSError:
             return False
 
+    def arm(self, loop: asyncio.AbstractEventLoop, bound: float) -> None:
+        """Bound the pending reply's head to `bound` seconds from now (asyncio).
+
+        One timer per connection, not one per request: a request only moves the deadline, and
+        the timer, when it fires, re-arms itself for the deadline in force (or lapses while the
+        connection is idle). A request thus costs two attribute writes instead of a timer.
+        """
+        deadline = loop.time() + bound
+        self.deadline = deadline
+        if self.timer is None:
+            self.timer = loop.call_at(deadline, self._on_timer, loop)
+
+    def arm_trio(self, bound: float) -> bool:
+        """Bound the pending reply's head to `bound` seconds from now (trio, Linux: see `_timerfd`).
+
+        Returns `False` where no timerfd is available (the caller then uses a cancel scope).
+        """
+        timer = self.trio_timer
+        if timer is None:
+            if not timerfd_available():
+                return False
+            timer = self.trio_timer = SocketTimer(self.sock.fileno())
+        deadline = time.monotonic() + bound
+        self.deadline = deadline
+        armed_for = timer.armed_for
+        if armed_for is None or armed_for > deadline:
+            timer.arm(deadline)
+        return True
+
+    async def _wait_timed(self, events: int, woken: bool) -> None:
+        """Wait for the socket (`events`) or the deadline, whichever comes first (trio).
+
+        `woken`: an earlier wait returned yet the socket is still not ready, so the timer may
+        have fired (only then is it read: a read costs a system call).
+        """
+        timer = self.trio_timer
+        assert timer is not None
+        if woken and timer.fired():
+            deadline = self.deadline
+            if deadline is not None:
+                if time.monotonic() >= deadline:
+                    self.expire()  # the socket is shut down: the caller's next attempt ends at once
+                    return
+                timer.arm(deadline)
+        if events != select.EPOLLIN:
+            timer.watch(events)
+        try:
+            await self.wait_readable(timer)  # type: ignore[arg-type]  # trio takes any object with fileno()
+        finally:
+            if events != select.EPOLLIN:
+                timer.watch(select.EPOLLIN)
+
+    def disarm(self) -> None:
+        self.deadline = None
+
+    def _on_timer(self, loop: asyncio.AbstractEventLoop) -> None:
+        deadline = self.deadline
+        if deadline is None:
+            self.timer = None  # idle: the next request arms a new timer
+        elif loop.time() >= deadline:
+            self.timer = None
+            self.expire()
+        else:
+            self.timer = loop.call_at(deadline, self._on_timer, loop)
+
     def expire(self) -> None:
         """The response bound passed: wake the pending read or write with EOF (asyncio timer callback)."""
         self.expired = True
@@ -158,4 +262,10 @@ class Connection:
 
     def close(self) -> None:
         """Close now. Nothing waits on the socket (one task owns it), so no loop state is left behind."""
+        if self.timer is not None:
+            self.timer.cancel()
+            self.timer = None
+        if self.trio_timer is not None:
+            self.trio_timer.close()
+            self.trio_timer = None
         self.sock.close()

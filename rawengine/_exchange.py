@@ -21,7 +21,16 @@ import anyio
 
 from ._connection import Connection
 from ._exceptions import ConnectError, EngineError, ProtocolError, TransportError
-from ._protocol.http11 import NEED_DATA, Data, EndOfMessage, Head, IncompleteResponse, ResponseParser, build_request
+from ._protocol.http11 import (
+    NEED_DATA,
+    Data,
+    EndOfMessage,
+    Head,
+    IncompleteResponse,
+    ResponseParser,
+    build_request,
+    parse_complete,
+)
 
 if TYPE_CHECKING:
     from ._transport import UnixTransport
@@ -37,7 +46,8 @@ __all__ = [
     "Stale",
     "UnixExchange",
     "UnixUpgrade",
-    "bounded_head",
+    "Exchanged",
+    "exchange",
     "broken",
     "in_context",
     "may_replay",
@@ -159,11 +169,18 @@ async def _send_body(conn: Connection, body: AsyncIterable[bytes]) -> None:
     await conn.send(b"0\r\n\r\n")
 
 
+def _length(method: str, body: bytes | None) -> int | None:
+    """The Content-Length to send: the body's, 0 for a POST or PUT without one, else none."""
+    if body is not None:
+        return len(body)
+    return 0 if method in ("POST", "PUT") else None
+
+
 async def write_request(conn: Connection, method: str, target: str, headers: Headers, body: Body) -> None:
-    if body is None:
-        data = build_request(method, target, headers, content_length=0 if method in ("POST", "PUT") else None)
-    elif isinstance(body, bytes):
-        data = build_request(method, target, headers, content_length=len(body)) + body
+    if body is None or isinstance(body, bytes):
+        data = build_request(method, target, headers, content_length=_length(method, body))
+        if body:
+            data += body
     else:
         try:
             await conn.send(build_request(method, target, headers, chunked=True))
@@ -212,36 +229,65 @@ async def read_body(conn: Connection, parser: ResponseParser, limit: int = MAX_B
             return pieces[0] if len(pieces) == 1 else b"".join(pieces)
 
 
-async def bounded_head(
-    conn: Connection, method: str, target: str, headers: Headers, body: Body, parser: ResponseParser, bound: float
-) -> Head:
-    """Write the request and read the response head within `bound` seconds (`EngineTimeoutError`).
+Exchanged = tuple[Head, bytes, bool, ResponseParser | None]
+"""The head; the body and whether the connection can be reused, or the parser to read them with."""
+
+
+async def _exchange(conn: Connection, method: str, target: str, headers: Headers, body: Body) -> Exchanged:
+    """Write the request and read until the head is complete.
+
+    Returns the head and, when the whole reply came in the first read (the usual case), its
+    body and whether the connection stays usable; otherwise the parser, holding what came, to
+    read the body with (`read_body`).
+    """
+    await write_request(conn, method, target, headers, body)
+    try:
+        data = await conn.receive(wait_first=True)
+    except OSError as exc:
+        raise Stale(unsent=False) from exc
+    if not data:
+        raise Stale(unsent=False)
+    complete = parse_complete(data, head_request=method == "HEAD")
+    if complete is not None:
+        head, content, keep_alive = complete
+        return head, content, keep_alive, None
+    parser = ResponseParser(head_request=method == "HEAD")
+    parser.receive_data(data)
+    return await read_head(conn, parser), b"", False, parser
+
+
+async def exchange(
+    conn: Connection, method: str, target: str, headers: Headers, body: Body, bound: float | None
+) -> Exchanged:
+    """`_exchange` within `bound` seconds to the response head (`EngineTimeoutError`), if any.
 
     This runs on every plain request, so it is done the cheapest way each backend allows (a
-    cancel scope around every request costs a fifth of a ping round trip here; see the README):
-    on asyncio a loop timer that shuts the socket down, waking the pending read or write; on
-    trio, which has no timer callbacks, a native trio cancel scope with a deadline.
+    cancel scope around every request costs a fifth of a ping round trip on trio here): on
+    asyncio the connection's own lazily re-armed loop timer, on trio (Linux) the connection's
+    timerfd waited on together with the socket (`_timerfd.py`); when the deadline passes the
+    socket is shut down, waking the pending read or write. Elsewhere, a trio cancel scope.
     """
+    if bound is None:
+        return await _exchange(conn, method, target, headers, body)
     loop = conn.loop
-    if loop is not None:
-        timer = loop.call_at(loop.time() + bound, conn.expire)
+    if loop is not None or conn.arm_trio(bound):
+        if loop is not None:
+            conn.arm(loop, bound)
         try:
-            await write_request(conn, method, target, headers, body)
-            head = await read_head(conn, parser)
+            result = await _exchange(conn, method, target, headers, body)
         except (Stale, ProtocolError, OSError) as exc:
             if conn.expired:
                 raise _timed_out(method, target, bound) from exc
             raise
         finally:
-            timer.cancel()
+            conn.disarm()
         if conn.expired:  # fired during the last read: the head is whole, the body would fail
             raise _timed_out(method, target, bound)
-        return head
+        return result
     import trio  # this is trio, so it is imported already
 
     with trio.move_on_after(bound):
-        await write_request(conn, method, target, headers, body)
-        return await read_head(conn, parser)
+        return await _exchange(conn, method, target, headers, body)
     raise _timed_out(method, target, bound)
 
 

@@ -41,8 +41,8 @@ from ._exchange import (
     Stale,
     UnixExchange,
     UnixUpgrade,
-    bounded_head,
     broken,
+    exchange,
     in_context,
     may_replay,
     read_body,
@@ -216,20 +216,18 @@ class UnixTransport:
         self, method: str, target: str, headers: Headers = (), body: Body = None, *, extra_time: float = 0.0
     ) -> Response:
         """Send one request and read its whole reply."""
+        bound = self.response_timeout
+        if bound is not None:
+            bound += extra_time
         for attempt in (0, 1):
             conn = await self._acquire()
             reusable = False
             waits = conn.waits
             try:
-                parser = ResponseParser(head_request=method == "HEAD")
-                timeout = self.response_timeout
-                if timeout is None:
-                    await write_request(conn, method, target, headers, body)
-                    head = await read_head(conn, parser)
-                else:
-                    head = await bounded_head(conn, method, target, headers, body, parser, timeout + extra_time)
-                content = await read_body(conn, parser)
-                reusable = parser.keep_alive
+                head, content, reusable, parser = await exchange(conn, method, target, headers, body, bound)
+                if parser is not None:
+                    content = await read_body(conn, parser)
+                    reusable = parser.keep_alive
                 if conn.waits == waits:  # the reply was there before the first read: still a checkpoint
                     await anyio.lowlevel.checkpoint()
                 return Response(head, content)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Protocol
 
 import msgspec
 
@@ -59,7 +60,13 @@ def ping() -> Request:
     return Request("GET", "/_ping")
 
 
-def ping_from_headers(headers: dict[bytes, bytes]) -> Ping:
+class HeaderSource(Protocol):
+    def get(self, name: bytes, /) -> bytes | None: ...
+
+
+def ping_from_headers(headers: HeaderSource) -> Ping:
+    """The `Ping` a `/_ping` reply's headers describe (a dict of lower-case names, or the reply's head)."""
+
     def get(name: bytes) -> str | None:
         value = headers.get(name)
         return None if value is None else value.decode("latin-1")
@@ -73,7 +80,7 @@ def ping_from_headers(headers: dict[bytes, bytes]) -> Ping:
         experimental=(get(b"docker-experimental") or "").lower() == "true",
         builder_version=get(b"builder-version") or None,
         server=get(b"server"),
-        engine="podman" if b"libpod-api-version" in headers else "docker",
+        engine="podman" if headers.get(b"libpod-api-version") is not None else "docker",
     )
 
 

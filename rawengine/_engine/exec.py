@@ -113,7 +113,7 @@ class ExecMixin(EngineCore):
         trusted = await raw_stream_trusted(self)
         refusal = _DOCKER_REFUSAL if await self._engine_kind() == "docker" else None
         async with self._upgrade(request, request.body) as connection:
-            content_type = connection.head.headers.get(b"content-type")
+            content_type = connection.head.get(b"content-type")
             multiplexed = framing_from_content_type(content_type, raw_stream_trusted=trusted)
             if multiplexed is None:
                 multiplexed = not tty

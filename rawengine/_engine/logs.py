@@ -62,7 +62,7 @@ class LogsMixin(EngineCore):
             tty = await self._container_tty(container)  # before the stream: one connection at a time
         while True:
             async with self._stream(request) as response:
-                content_type = response.head.headers.get(b"content-type")
+                content_type = response.head.get(b"content-type")
                 multiplexed = framing_from_content_type(content_type, raw_stream_trusted=trusted)
                 if multiplexed is None and tty is not None:
                     multiplexed = not tty

@@ -16,6 +16,7 @@ outcome never depends on how the bytes were split into reads (`tests/unit/test_f
 
 from __future__ import annotations
 
+import re
 from typing import Final
 
 from .._exceptions import ProtocolError
@@ -29,6 +30,7 @@ __all__ = [
     "IncompleteResponse",
     "ResponseParser",
     "build_request",
+    "parse_complete",
 ]
 
 MAX_HEAD_SIZE: Final = 64 * 1024
@@ -53,22 +55,93 @@ NEED_DATA: Final = _NeedData()
 
 
 class Head:
-    """The status line and headers. Header names are lower-cased bytes; values are stripped bytes."""
+    """The status line and headers. Header names are lower-cased bytes; values are stripped bytes.
 
-    __slots__ = ("headers", "http10", "reason", "status_code")
+    `headers` is built on first use: a plain request's reply is framed from three headers found
+    directly in the raw head (`framing`), and most callers never look at the others.
+    """
 
-    def __init__(self, status_code: int, reason: bytes, headers: dict[bytes, bytes], *, http10: bool = False) -> None:
+    __slots__ = ("_headers", "_lower", "_raw", "http10", "reason", "status_code")
+
+    def __init__(
+        self,
+        status_code: int,
+        reason: bytes,
+        headers: dict[bytes, bytes] | None = None,
+        *,
+        http10: bool = False,
+        raw: bytes = b"",
+    ) -> None:
         self.status_code = status_code
         self.reason = reason
-        self.headers = headers
+        self._headers = headers
+        self._raw = raw  # the header lines, each after its CRLF, when `headers` is still to build
+        self._lower: bytes | None = None
         self.http10 = http10
 
+    @property
+    def headers(self) -> dict[bytes, bytes]:
+        headers = self._headers
+        if headers is None:
+            headers = self._headers = _header_dict(self._raw)
+        return headers
+
+    def get(self, name: bytes) -> bytes | None:
+        """One header's value (`name` lower-case), without building `headers` when it can."""
+        headers = self._headers
+        if headers is None:
+            raw = self._raw
+            lower = self._lower
+            if lower is None:
+                lower = self._lower = raw.lower()
+            key = b"\r\n" + name + b":"
+            start = lower.find(key)
+            if start < 0:
+                return None
+            start += len(key)
+            if lower.find(key, start) < 0:
+                end = raw.find(b"\r\n", start)
+                return (raw[start:] if end < 0 else raw[start:end]).strip(b" \t")
+            headers = self.headers  # repeated: joined as the dict does it
+        return headers.get(name)
+
     def header(self, name: bytes) -> str | None:
-        value = self.headers.get(name)
+        value = self.get(name)
         return None if value is None else value.decode("latin-1")
+
+    def framing(self) -> tuple[bytes | None, bytes | None, bytes]:
+        """`(transfer-encoding, content-length, connection)`, the first two lower-cased or `None`."""
+        if self._headers is None:
+            lower = self._raw.lower()
+            if (
+                lower.count(b"\r\ntransfer-encoding:") < 2
+                and lower.count(b"\r\ncontent-length:") < 2
+                and lower.count(b"\r\nconnection:") < 2
+            ):
+                return (
+                    _field(lower, b"\r\ntransfer-encoding:"),
+                    _field(lower, b"\r\ncontent-length:"),
+                    (_field(lower, b"\r\nconnection:") or b""),
+                )
+        headers = self.headers
+        te = headers.get(b"transfer-encoding")
+        return (
+            (None if te is None else te.lower()),
+            headers.get(b"content-length"),
+            headers.get(b"connection", b"").lower(),
+        )
 
     def __repr__(self) -> str:
         return f"Head({self.status_code}, {self.reason!r}, {self.headers!r})"
+
+
+def _field(lower: bytes, key: bytes) -> bytes | None:
+    start = lower.find(key)
+    if start < 0:
+        return None
+    start += len(key)
+    end = lower.find(b"\r\n", start)
+    return (lower[start:] if end < 0 else lower[start:end]).strip(b" \t")
 
 
 class Data:
@@ -157,35 +230,111 @@ def _invalid_status(line: bytes) -> ProtocolError:
     return ProtocolError(f"the engine sent an invalid HTTP status line: {line[:80]!r}")
 
 
+# A well-formed head in one C pass: status line, then header lines of a token name and a value
+# with no CR, LF or NUL. Anything else goes through `_parse_head_strictly` for a precise error.
+_HEAD_RE = re.compile(
+    rb"HTTP/1\.([01]) ([1-9][0-9][0-9])(?: ([^\r\n\x00]*))?"
+    rb"((?:\r\n[!#$%&'*+.^_`|~0-9A-Za-z-]+:[^\r\n\x00]*)*)"
+)
+
+
 def _parse_head(raw: bytes) -> Head:
+    match = _HEAD_RE.fullmatch(raw)
+    if match is None:
+        return _parse_head_strictly(raw)
+    lines = match.group(4)
+    if lines.lower().count(b"\r\ncontent-length:") > 1:
+        return _parse_head_strictly(raw)  # duplicates: checked by building the dict now
+    return Head(int(match.group(2)), match.group(3) or b"", None, http10=match.group(1) == b"0", raw=lines)
+
+
+def _header_dict(lines: bytes) -> dict[bytes, bytes]:
+    headers: dict[bytes, bytes] = {}
+    if not lines:
+        return headers
+    for line in lines[2:].split(b"\r\n"):
+        name, sep, value = line.partition(b":")
+        if not sep or not name:
+            raise ProtocolError(f"the engine sent an invalid HTTP header line: {line[:80]!r}")
+        key = name.lower()
+        value = value.strip(b" \t")
+        previous = headers.get(key)
+        if previous is not None:
+            if key == b"content-length":
+                if previous != value:
+                    raise ProtocolError("the engine sent two different Content-Length headers")
+                continue
+            value = previous + b", " + value
+        headers[key] = value
+    if b"".join(headers).translate(None, _TOKEN):  # every name at once: one pass in C
+        bad = next(name for name in headers if name.translate(None, _TOKEN))
+        raise ProtocolError(f"the engine sent an invalid HTTP header name: {bad[:80]!r}")
+    return headers
+
+
+def _parse_head_strictly(raw: bytes) -> Head:
     if b"\x00" in raw or raw.count(b"\n") != raw.count(b"\r\n") or raw.count(b"\r") != raw.count(b"\r\n"):
         raise ProtocolError("the engine sent a response head with a NUL or a bare CR/LF")
-    status_line, _, rest = raw.partition(b"\r\n")
+    status_line, crlf, rest = raw.partition(b"\r\n")
     if status_line[:9] not in (b"HTTP/1.1 ", b"HTTP/1.0 ") or len(status_line) < 12:
         raise _invalid_status(status_line)
     code = status_line[9:12]
     if not code.isdigit() or code[0] == 0x30 or (len(status_line) > 12 and status_line[12] != 0x20):
         raise _invalid_status(status_line)
-    headers: dict[bytes, bytes] = {}
-    if rest:
-        for line in rest.split(b"\r\n"):
-            name, sep, value = line.partition(b":")
-            if not sep or not name:
-                raise ProtocolError(f"the engine sent an invalid HTTP header line: {line[:80]!r}")
-            key = name.lower()
-            value = value.strip(b" \t")
-            previous = headers.get(key)
-            if previous is not None:
-                if key == b"content-length":
-                    if previous != value:
-                        raise ProtocolError("the engine sent two different Content-Length headers")
-                    continue
-                value = previous + b", " + value
-            headers[key] = value
-        if b"".join(headers).translate(None, _TOKEN):  # every name at once: one pass in C
-            bad = next(name for name in headers if name.translate(None, _TOKEN))
-            raise ProtocolError(f"the engine sent an invalid HTTP header name: {bad[:80]!r}")
+    headers = _header_dict(crlf + rest)
     return Head(int(code), status_line[13:], headers, http10=status_line[7] == 0x30)
+
+
+def _keep_alive(head: Head, connection: bytes) -> bool:
+    if head.http10:
+        return b"keep-alive" in connection
+    return b"close" not in connection
+
+
+def parse_complete(data: bytes, *, head_request: bool = False) -> tuple[Head, bytes, bool] | None:
+    """`(head, body, keep_alive)` when `data` is exactly one whole response framed by its length.
+
+    The common case of a plain request: the engine's whole reply arrives in the first read. This
+    answers it with a handful of C-level calls; `None` means "use a `ResponseParser`"
+    (incomplete, chunked, framed by close, 1xx/101, trailing bytes, duplicated framing headers,
+    or anything malformed, which the parser then reports precisely). When it answers, it answers
+    exactly what a `ResponseParser` fed the same bytes would: a fuzz test holds it to that.
+    """
+    end = data.find(_HEAD_END)
+    if end < 0 or end > MAX_HEAD_SIZE:
+        return None
+    match = _HEAD_RE.fullmatch(data, 0, end)
+    if match is None:
+        return None
+    version, code_text, reason, lines = match.groups()
+    code = int(code_text)
+    lower = lines.lower()
+    if code < 200 or b"\r\ntransfer-encoding:" in lower or lower.count(b"\r\ncontent-length:") > 1:
+        return None
+    if head_request or code == 204 or code == 304:
+        length = 0
+    else:
+        at = lower.find(b"\r\ncontent-length:")
+        if at < 0:
+            return None
+        line_end = lower.find(b"\r\n", at + 17)
+        value = (lower[at + 17 :] if line_end < 0 else lower[at + 17 : line_end]).strip(b" \t")
+        if not value.isdigit() or len(value) > 18:
+            return None
+        length = int(value)
+    start = end + 4
+    if len(data) != start + length:
+        return None
+    connection = b""
+    at = lower.find(b"\r\nconnection:")
+    if at >= 0:
+        if lower.find(b"\r\nconnection:", at + 13) >= 0:
+            return None
+        line_end = lower.find(b"\r\n", at + 13)
+        connection = lower[at + 13 :] if line_end < 0 else lower[at + 13 : line_end]
+    http10 = version == b"0"
+    keep_alive = b"keep-alive" in connection if http10 else b"close" not in connection
+    return Head(code, reason or b"", None, http10=http10, raw=lines), data[start:], keep_alive
 
 
 class ResponseParser:
@@ -245,10 +394,7 @@ class ResponseParser:
         head = self.head
         if self._state != "done" or self._buffer or head is None or self._close_framed or self._eof:
             return False
-        connection = head.headers.get(b"connection", b"").lower()
-        if head.http10:
-            return b"keep-alive" in connection
-        return b"close" not in connection
+        return _keep_alive(head, head.framing()[2])
 
     @property
     def switched(self) -> bool:
@@ -311,7 +457,7 @@ class ResponseParser:
 
     def _select_framing(self, head: Head) -> None:
         code = head.status_code
-        headers = head.headers
+        transfer_encoding, length, _ = head.framing()
         if code == 101:
             if not self._expect_upgrade:
                 raise ProtocolError("the engine switched protocols (101) on a request that asked for no upgrade")
@@ -319,16 +465,15 @@ class ResponseParser:
         elif self._head_request or code in (204, 304):
             self._state = "length"
             self._remaining = 0
-        elif b"transfer-encoding" in headers:
-            if headers[b"transfer-encoding"].lower() != b"chunked":
-                raise ProtocolError(f"unsupported Transfer-Encoding {headers[b'transfer-encoding'][:40]!r}")
+        elif transfer_encoding is not None:
+            if transfer_encoding != b"chunked":
+                raise ProtocolError(f"unsupported Transfer-Encoding {transfer_encoding[:40]!r}")
             self._state = "chunked"
-        elif b"content-length" in headers:
-            value = headers[b"content-length"]
-            if not value.isdigit() or len(value) > 18:
-                raise ProtocolError(f"the engine sent an invalid Content-Length {value[:40]!r}")
+        elif length is not None:
+            if not length.isdigit() or len(length) > 18:
+                raise ProtocolError(f"the engine sent an invalid Content-Length {length[:40]!r}")
             self._state = "length"
-            self._remaining = int(value)
+            self._remaining = int(length)
         else:
             self._state = "close"
             self._close_framed = True

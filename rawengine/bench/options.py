@@ -123,11 +123,27 @@ def _parser() -> argparse.ArgumentParser:
         ),
     )
     parser.add_argument("--host", help="engine socket (unix:///path or a path); default DOCKER_HOST, else Docker's")
-    parser.add_argument("--ops", type=lambda t: _choices(t, ALL_OPS, "operation"), default=ALL_OPS, metavar="LIST")
     parser.add_argument(
-        "--clients", type=lambda t: _choices(t, ALL_CLIENTS, "client"), default=ALL_CLIENTS, metavar="LIST"
+        "--ops",
+        type=lambda t: _choices(t, ALL_OPS, "operation"),
+        default=ALL_OPS,
+        metavar="LIST",
+        help=f"operations, comma-separated (default all: {','.join(ALL_OPS)})",
     )
-    parser.add_argument("--concurrency", type=_levels, default=(1, 16, 64), metavar="LIST")
+    parser.add_argument(
+        "--clients",
+        type=lambda t: _choices(t, ALL_CLIENTS, "client"),
+        default=ALL_CLIENTS,
+        metavar="LIST",
+        help=f"clients (default all: {','.join(ALL_CLIENTS)}; aiodocker and docker-py when installed)",
+    )
+    parser.add_argument(
+        "--concurrency",
+        type=_levels,
+        default=(1, 16, 64),
+        metavar="LIST",
+        help="tasks sharing one client (default 1,16,64; threads for docker-py)",
+    )
     parser.add_argument(
         "--concurrent-ops",
         type=lambda t: _choices(t, CONCURRENT_OPS, "operation under load"),
@@ -143,11 +159,21 @@ def _parser() -> argparse.ArgumentParser:
         help=f"seconds per client, operation and concurrency level (default {DEFAULT_DURATION})",
     )
     budget.add_argument("--iterations", type=_positive_int, metavar="N", help="a fixed number of calls instead")
-    parser.add_argument("--rounds", type=_positive_int, default=DEFAULT_ROUNDS, help="interleaving rounds per cell")
+    parser.add_argument(
+        "--rounds",
+        type=_positive_int,
+        default=DEFAULT_ROUNDS,
+        help=f"rounds per cell, each client taking a small batch in turn (default {DEFAULT_ROUNDS})",
+    )
     parser.add_argument(
         "--warmup", type=int, metavar="N", help="untimed calls per client before each cell (default: per operation)"
     )  # 0: none (then --duration cells make the minimum number of calls)
-    parser.add_argument("--backend", choices=("asyncio", "trio", "both"), default="both")
+    parser.add_argument(
+        "--backend",
+        choices=("asyncio", "trio", "both"),
+        default="both",
+        help="event loop(s), each in its own run (default both; aiodocker is asyncio-only)",
+    )
     parser.add_argument(
         "--throughput-size", type=parse_size, default=DEFAULT_THROUGHPUT_BYTES, metavar="SIZE",
         help="bytes the exec-throughput command writes (default 256M)",
@@ -161,8 +187,14 @@ def _parser() -> argparse.ArgumentParser:
         help="after measuring, profile rawengine and the socket client on OP with cProfile (function by function)",
     )
     progress = parser.add_mutually_exclusive_group()
-    progress.add_argument("--progress", dest="progress", action="store_true", default=None)
-    progress.add_argument("--no-progress", dest="progress", action="store_false")
+    progress.add_argument(
+        "--progress",
+        dest="progress",
+        action="store_true",
+        default=None,
+        help="progress bar on stderr (default: on a tty)",
+    )
+    progress.add_argument("--no-progress", dest="progress", action="store_false", help="no progress bar")
     return parser
 
 

@@ -42,7 +42,7 @@ def _distribution(ax: Any, op: str, runs: Sequence[BackendRun], clients: Sequenc
             labels.append(f"{client}\n{figure}" if len(runs) == 1 else f"{client}\n{run.backend}\n{figure}")
             colors.append(COLORS.get(client, "#9467bd"))
             hatches.append("" if run.backend == "asyncio" else "//")
-    ax.set_title(f"{op}" + (" (MB/s per run, higher is better)" if throughput else " (ms, log scale)"), fontsize=11)
+    ax.set_title(f"{op}" + (" (MB/s per run, higher is better)" if throughput else " (ms)"), fontsize=11)
     if not data:
         ax.text(0.5, 0.5, "not measured", ha="center", va="center", transform=ax.transAxes, color="#888888")
         ax.set_xticks([])
@@ -57,7 +57,10 @@ def _distribution(ax: Any, op: str, runs: Sequence[BackendRun], clients: Sequenc
     for median in boxes["medians"]:
         median.set_color("black")
     ax.set_xticks(range(1, len(labels) + 1), labels, fontsize=8)
-    if not throughput:
+    low = min(min(values) for values in data)
+    high = max(max(values) for values in data)
+    if not throughput and high > 8 * low:  # a log axis only where the plotted values span a wide range
+        ax.set_title(f"{op} (ms, log scale)", fontsize=11)
         ax.set_yscale("log")
         ax.yaxis.set_major_formatter(ticker.FuncFormatter(_plain))
         ax.yaxis.set_minor_formatter(ticker.FuncFormatter(_plain_minor))

@@ -18,12 +18,13 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import msgspec
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from rawengine import Frame, ProtocolError, StreamError, StreamKind
 from rawengine._protocol.frames import FrameDecoder
-from rawengine._protocol.http11 import NEED_DATA, Data, EndOfMessage, Head, ResponseParser
+from rawengine._protocol.http11 import NEED_DATA, Data, EndOfMessage, Head, ResponseParser, parse_complete
 from rawengine._protocol.jsonlines import JsonLinesDecoder
 
 EXAMPLES = int(os.environ.get("RAWENGINE_FUZZ_EXAMPLES", "300"))
@@ -182,6 +183,40 @@ def test_http_response_parser(
         return run_http(pieces, head_request=head_request, expect_upgrade=expect_upgrade, max_head_size=max_head_size)
 
     check_same(run, data, cuts)
+
+
+@FUZZ
+@given(data=HTTP_INPUTS, head_request=st.booleans())
+def test_parse_complete_answers_as_the_parser_does(data: bytes, head_request: bool) -> None:
+    """The one-shot fast path either declines (None) or gives exactly the incremental parser's answer."""
+    try:
+        complete = parse_complete(data, head_request=head_request)
+    except ProtocolError as exc:
+        parser = ResponseParser(head_request=head_request)
+        parser.receive_data(data)
+        with pytest.raises(ProtocolError) as info:
+            parser.next_event()
+        assert str(info.value) == str(exc)
+        return
+    if complete is None:
+        return
+    head, body, keep_alive = complete
+    parser = ResponseParser(head_request=head_request)
+    parser.receive_data(data)
+    event = parser.next_event()
+    assert isinstance(event, Head)
+    assert (event.status_code, event.reason, event.headers, event.http10) == (
+        head.status_code,
+        head.reason,
+        head.headers,
+        head.http10,
+    )
+    collected = bytearray()
+    while not isinstance(event := parser.next_event(), EndOfMessage):
+        assert isinstance(event, Data), "the fast path answered a reply the parser still waits on"
+        collected += event.data
+    assert bytes(collected) == body
+    assert parser.keep_alive == keep_alive
 
 
 # ------------------------------------------------------------------ multiplexed frames

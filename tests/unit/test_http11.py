@@ -304,3 +304,59 @@ def test_build_request_refuses_an_unsafe_target(target: str) -> None:
 def test_build_request_refuses_header_injection(name: str, value: str) -> None:
     with pytest.raises(ValueError):
         build_request("GET", "/x", ((name, value),))
+
+
+# ------------------------------------------------------------------ the one-shot fast path
+
+DOCKER_PING = (
+    b"HTTP/1.1 200 OK\r\nApi-Version: 1.41\r\nCache-Control: no-cache, no-store, must-revalidate\r\n"
+    b"Content-Length: 2\r\nContent-Type: text/plain; charset=utf-8\r\nDocker-Experimental: false\r\n"
+    b"Ostype: linux\r\nPragma: no-cache\r\nServer: Docker/20.10.24+dfsg1 (linux)\r\n"
+    b"Date: Sun, 29 Nov 2026 01:14:24 GMT\r\n\r\nOK"
+)
+
+
+def test_parse_complete_answers_a_whole_reply() -> None:
+    from rawengine._protocol.http11 import parse_complete
+
+    complete = parse_complete(DOCKER_PING)
+    assert complete is not None
+    head, body, keep_alive = complete
+    assert (head.status_code, head.reason, body, keep_alive) == (200, b"OK", b"OK", True)
+    assert head.headers[b"api-version"] == b"1.41"
+    assert head.headers[b"server"] == b"Docker/20.10.24+dfsg1 (linux)"
+    assert parse_complete(DOCKER_PING.replace(b"Ostype", b"Connection: close\r\nOstype"))[2] is False  # type: ignore[index]
+
+
+def test_parse_complete_declines_what_it_does_not_answer() -> None:
+    from rawengine._protocol.http11 import parse_complete
+
+    assert parse_complete(DOCKER_PING[:-1]) is None  # body incomplete
+    assert parse_complete(DOCKER_PING + b"X") is None  # bytes beyond the reply
+    assert parse_complete(DOCKER_PING[:40]) is None  # head incomplete
+    chunked = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nOK\r\n0\r\n\r\n"
+    assert parse_complete(chunked) is None
+    assert parse_complete(b"HTTP/1.1 101 UPGRADED\r\nUpgrade: tcp\r\n\r\n") is None
+    # Duplicated framing headers and malformed heads go to the parser, which judges them.
+    for data in (
+        b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\nOK",
+        b"HTTP/1.1 200 OK\r\nBad Name: x\r\nContent-Length: 2\r\n\r\nOK",
+    ):
+        assert parse_complete(data) is None
+        parser = ResponseParser()
+        parser.receive_data(data)
+        with pytest.raises(ProtocolError):
+            parser.next_event()
+
+
+def test_head_get_matches_the_header_dict() -> None:
+    from rawengine._protocol.http11 import parse_complete
+
+    complete = parse_complete(DOCKER_PING.replace(b"Pragma: no-cache", b"Pragma: a\r\nPRAGMA:  b "))
+    assert complete is not None
+    head = complete[0]
+    for name in (b"api-version", b"server", b"pragma", b"missing", b"content-length"):
+        fresh = parse_complete(DOCKER_PING.replace(b"Pragma: no-cache", b"Pragma: a\r\nPRAGMA:  b "))
+        assert fresh is not None
+        assert fresh[0].get(name) == head.headers.get(name)
+    assert head.get(b"pragma") == b"a, b"
