@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import re
 import socket
+import struct
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from types import TracebackType
@@ -316,3 +317,8 @@ class FakeEngine:
             lines.append(f"Api-Version: {self.api_version}")
         lines.extend(f"{name}: {value}" for name, value in self.ping_headers.items())
         await conn.send(("\r\n".join(lines) + "\r\n\r\nOK").encode("latin-1"))
+
+
+def frame(kind: int, payload: bytes, length: int | None = None) -> bytes:
+    """A multiplexed-stream frame: `kind` 1 stdout, 2 stderr, 3 error; `length` may lie."""
+    return struct.pack(">BxxxL", kind, len(payload) if length is None else length) + payload

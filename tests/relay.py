@@ -25,7 +25,8 @@ import anyio
 import anyio.abc
 
 
-async def _pump(source: anyio.abc.ByteStream, sink: anyio.abc.ByteStream) -> None:
+async def pump(source: anyio.abc.ByteStream, sink: anyio.abc.ByteStream) -> None:
+    """Copy one direction until EOF, then half-close the other side (errors end it quietly)."""
     try:
         async for data in source:
             await sink.send(data)
@@ -103,7 +104,7 @@ class Relay:
                 self._connections |= {client, upstream}
                 try:
                     async with anyio.create_task_group() as tg:
-                        tg.start_soon(_pump, client, upstream)
-                        tg.start_soon(_pump, upstream, client)
+                        tg.start_soon(pump, client, upstream)
+                        tg.start_soon(pump, upstream, client)
                 finally:
                     self._connections -= {client, upstream}

@@ -8,14 +8,7 @@ from contextlib import asynccontextmanager
 import anyio
 import anyio.abc
 
-
-async def _pump(source: anyio.abc.ByteStream, sink: anyio.abc.ByteStream) -> None:
-    try:
-        async for data in source:
-            await sink.send(data)
-        await sink.send_eof()
-    except (anyio.BrokenResourceError, anyio.ClosedResourceError, OSError):
-        pass
+from tests.relay import pump
 
 
 @asynccontextmanager
@@ -24,8 +17,8 @@ async def tcp_to_unix(path: str) -> AsyncIterator[int]:
 
     async def handle(client: anyio.abc.SocketStream) -> None:
         async with client, await anyio.connect_unix(path) as upstream, anyio.create_task_group() as tg:
-            tg.start_soon(_pump, client, upstream)
-            tg.start_soon(_pump, upstream, client)
+            tg.start_soon(pump, client, upstream)
+            tg.start_soon(pump, upstream, client)
 
     listener = await anyio.create_tcp_listener(local_host="127.0.0.1", local_port=0)
     async with listener, anyio.create_task_group() as tg:

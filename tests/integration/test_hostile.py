@@ -8,7 +8,6 @@ are the failures a real engine will not produce on demand. Every call is bounded
 
 from __future__ import annotations
 
-import struct
 from collections.abc import AsyncIterator
 
 import anyio
@@ -42,10 +41,6 @@ async def fake(tmp_socket_dir: str) -> AsyncIterator[FakeEngine]:
 async def engine(fake: FakeEngine) -> AsyncIterator[rawengine.Engine]:
     async with rawengine.Engine(fake.host) as engine:
         yield engine
-
-
-def frame(kind: int, payload: bytes, length: int | None = None) -> bytes:
-    return struct.pack(">BxxxL", kind, len(payload) if length is None else length) + payload
 
 
 async def inspect_ok(engine: rawengine.Engine) -> None:

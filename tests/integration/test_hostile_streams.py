@@ -7,7 +7,6 @@ never a clean-looking end, a hang, or a wrong result; see `test_hostile.py` for 
 
 from __future__ import annotations
 
-import struct
 from collections.abc import AsyncIterator
 
 import anyio
@@ -15,7 +14,7 @@ import pytest
 
 import rawengine
 from rawengine import ProtocolError, TransportError
-from tests.fake_engine import FakeConnection, FakeEngine, Recorded, http_response, json_reply, reply, sequence
+from tests.fake_engine import FakeConnection, FakeEngine, Recorded, frame, http_response, json_reply, reply, sequence
 
 BOUND = 10  # seconds: generous; a test that needs it has hung
 
@@ -32,10 +31,6 @@ async def fake(tmp_socket_dir: str) -> AsyncIterator[FakeEngine]:
 async def engine(fake: FakeEngine) -> AsyncIterator[rawengine.Engine]:
     async with rawengine.Engine(fake.host) as engine:
         yield engine
-
-
-def frame(kind: int, payload: bytes, length: int | None = None) -> bytes:
-    return struct.pack(">BxxxL", kind, len(payload) if length is None else length) + payload
 
 
 # ------------------------------------------------------------------ JSON streams (import progress, events)
