@@ -177,6 +177,11 @@ class Connection:
         await anyio.lowlevel.checkpoint()
         return data
 
+    @property
+    def descriptors(self) -> int:
+        """File descriptors this connection holds: its socket, plus the epoll and timerfd of a trio timer."""
+        return 1 if self.trio_timer is None else 3
+
     def send_eof(self) -> None:
         self.sock.shutdown(socket.SHUT_WR)
 

@@ -205,6 +205,24 @@ class UnixTransport:
             self._slots.release()
             raise
 
+    def _take_idle(self) -> Connection | None:
+        """A pooled connection at once, or `None` (none idle, or no free slot): `_acquire` then."""
+        idle = self._idle
+        if not idle or self._closed:
+            return None
+        try:
+            self._slots.acquire_nowait()  # a free slot means nobody is queued for one
+        except anyio.WouldBlock:
+            return None
+        while idle:
+            conn = idle.pop()
+            if conn.is_idle_and_open():
+                conn.reused = True
+                return conn
+            conn.close()
+        self._slots.release()
+        return None
+
     def _release(self, conn: Connection, reusable: bool) -> None:
         if reusable and not self._closed:
             self._idle.append(conn)
@@ -220,7 +238,7 @@ class UnixTransport:
         if bound is not None:
             bound += extra_time
         for attempt in (0, 1):
-            conn = await self._acquire()
+            conn = self._take_idle() or await self._acquire()
             reusable = False
             waits = conn.waits
             try:

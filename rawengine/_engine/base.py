@@ -120,7 +120,7 @@ class EngineCore:
         request = system_api.ping()
         response = await self._transport.request(request.method, request.path)
         self._check(request, response.head, response.content)
-        ping = system_api.ping_from_headers(response.head)
+        ping = system_api.ping_from_headers(response.head.headers)  # one pass for its six headers
         self._kind = ping.engine
         return ping
 
