@@ -124,6 +124,9 @@ _PODMAN_CONFLICT = (
     "must be forced",
     "has dependent",
 )
+_PODMAN_NOT_FOUND = (
+    "layer not known",  # GET /containers/{id}/changes of an unknown container (Podman 4.3)
+)
 _PODMAN_BAD_REQUEST = (
     "invalid signal",
     "no exec command specified",
@@ -152,6 +155,8 @@ def _class_for(status_code: int, message: str) -> type[APIError]:
         return cls
     if status_code >= 500:
         lowered = message.lower()
+        if any(phrase in lowered for phrase in _PODMAN_NOT_FOUND):
+            return NotFoundError
         if any(phrase in lowered for phrase in _PODMAN_CONFLICT):
             return ConflictError
         if any(phrase in lowered for phrase in _PODMAN_BAD_REQUEST):

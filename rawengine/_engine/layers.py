@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from .._endpoints import layers as api
-from .._exceptions import BadRequestError, NotFoundError, ServerError
+from .._exceptions import BadRequestError
 from .._models.containers import ContainerConfig
 from .._models.images import normalize_image_id
 from .._models.layers import Change, HistoryItem, history_item
@@ -27,13 +27,9 @@ class LayersMixin(EngineCore):
         Raises:
             NotFoundError: no such container.
         """
-        try:
-            return await self._json(api.changes(container), api.CHANGES) or []
-        except ServerError as exc:
-            # Podman 4.3 answers 500 "<id> not found: layer not known" for an unknown container.
-            if "layer not known" not in exc.message:
-                raise
-            raise NotFoundError(exc.message, status_code=exc.status_code, method=exc.method, path=exc.path) from exc
+        # Docker sends `null` when nothing changed. Podman 4.3 answers an unknown container with
+        # 500 "<id> not found: layer not known", which `_exceptions` classifies as NotFoundError.
+        return await self._json(api.changes(container), api.CHANGES) or []
 
     async def commit_container(
         self,

@@ -55,3 +55,10 @@ def test_stream_error_keeps_detail() -> None:
     error = rawengine.StreamError("failed", detail={"code": 7})
     assert error.message == "failed"
     assert error.detail == {"code": 7}
+
+
+def test_podman_layer_not_known_is_not_found() -> None:
+    body = b'{"cause":"layer not known","message":"abc not found: layer not known","response":500}'
+    error = error_from_response(500, body, method="GET", path="/containers/abc/changes")
+    assert type(error) is rawengine.NotFoundError
+    assert error.status_code == 500
