@@ -9,7 +9,6 @@ from __future__ import annotations
 import time
 from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from importlib.util import find_spec
 from time import perf_counter
 from typing import Any
 
@@ -28,17 +27,12 @@ PRIME_WAIT = 0.5
 class AiodockerClient(BenchClient):
     name = "aiodocker"
     asyncio_only = True
+    package = "aiodocker"
     how = "aiodocker.Docker, one per run, shared by every task (asyncio only)"
 
     def __init__(self, target: Target) -> None:
         super().__init__(target)
         self.docker: Any = None
-
-    @classmethod
-    def missing(cls) -> str | None:
-        if find_spec("aiodocker") is None:
-            return "aiodocker is not installed (pip install 'rawengine[bench]')"
-        return None
 
     async def open(self) -> None:
         import aiodocker

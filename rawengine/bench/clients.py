@@ -13,6 +13,7 @@ import abc
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
+from importlib.util import find_spec
 from typing import Any, ClassVar
 
 from .ops import Target, Timed
@@ -61,10 +62,16 @@ class BenchClient(abc.ABC):
     def __init__(self, target: Target) -> None:
         self.target = target
 
+    package: str | None = None
+    """The import name of the client library this adapter needs, if any."""
+    package_label: str = ""
+
     @classmethod
     def missing(cls) -> str | None:
         """Why the client cannot run here (its package is not installed), or `None`."""
-        return None
+        if cls.package is None or find_spec(cls.package) is not None:
+            return None
+        return f"{cls.package_label or cls.package} is not installed (pip install 'rawengine[bench]')"
 
     @abc.abstractmethod
     async def open(self) -> None: ...

@@ -11,7 +11,6 @@ import threading
 import time
 from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from importlib.util import find_spec
 from time import perf_counter
 from typing import Any
 
@@ -30,18 +29,14 @@ EVENT_WAIT = 10.0
 class DockerPyClient(BenchClient):
     name = "docker-py"
     threaded = True
+    package = "docker"
+    package_label = "docker (docker-py)"
     how = "docker.APIClient in worker threads; sequential batches timed inside one thread"
 
     def __init__(self, target: Target, *, max_pool_size: int = 10) -> None:
         super().__init__(target)
         self.max_pool_size = max(max_pool_size, 10)
         self.client: Any = None
-
-    @classmethod
-    def missing(cls) -> str | None:
-        if find_spec("docker") is None:
-            return "docker (docker-py) is not installed (pip install 'rawengine[bench]')"
-        return None
 
     async def open(self) -> None:
         import docker
