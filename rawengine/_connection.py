@@ -1,4 +1,8 @@
-"""One Unix-socket connection to the engine: non-blocking socket I/O on asyncio or trio.
+"""One Unix-socket connection to the engine on trio: non-blocking socket I/O, waiting per read.
+
+(On asyncio, `_loop_connection.LoopConnection` keeps a reader callback registered instead: there
+waiting per read costs two `epoll_ctl` calls that trio's own wait makes cheaply. Both offer the
+same interface; `Connection` below names either.)
 
 anyio connects (with its portable timeout and error handling); the bytes then go through the raw
 socket, for two reasons:
@@ -6,11 +10,10 @@ socket, for two reasons:
 - Cost. anyio's Unix stream yields to the event loop before every `send` and `receive` (two
   loop iterations per round trip that a request does not need) and a request is a few dozen
   microseconds of CPU in all: see the README's bare-socket comparison.
-- Correctness. anyio's asyncio Unix stream resolves its wait with `add_reader(sock, f.set_result)`
-  and drops the reader only from a done-callback; when a read is cancelled in the loop iteration
-  its socket turns readable, asyncio reports `InvalidStateError` ("Exception in callback
-  Future.set_result"). Here the wake-up checks the future first and the reader is removed in the
-  waiting task itself, before anything else can reuse the descriptor.
+- Correctness (asyncio, `LoopConnection`). anyio's asyncio Unix stream resolves its wait with
+  `add_reader(sock, f.set_result)` and drops the reader only from a done-callback; when a read is
+  cancelled in the loop iteration its socket turns readable, asyncio reports
+  `InvalidStateError` ("Exception in callback Future.set_result").
 
 Reads return `b""` at end of stream; socket errors are `OSError` (the transport maps them).
 A plain request waits for its reply, which is its checkpoint (the transport adds one in the rare
@@ -33,11 +36,9 @@ import anyio.abc
 from ._timerfd import SocketTimer
 from ._timerfd import available as timerfd_available
 
-__all__ = ["READ_SIZE", "Connection", "running_asyncio_loop"]
+__all__ = ["READ_SIZE", "SocketConnection", "running_asyncio_loop"]
 
 READ_SIZE = 256 * 1024
-
-Waiter = Callable[[socket.socket], Awaitable[None]]
 
 
 def running_asyncio_loop() -> asyncio.AbstractEventLoop | None:
@@ -47,43 +48,8 @@ def running_asyncio_loop() -> asyncio.AbstractEventLoop | None:
         return None  # anyio runs on asyncio or trio: this is trio
 
 
-def _wake(future: asyncio.Future[None]) -> None:
-    if not future.done():
-        future.set_result(None)
-
-
-def _asyncio_waiters(loop: asyncio.AbstractEventLoop) -> tuple[Waiter, Waiter]:
-    # By descriptor number, not socket object: the selector formats `repr(sock)` (several system
-    # calls) into the KeyError it raises and catches for every object it has not seen yet.
-    async def wait_readable(sock: socket.socket) -> None:
-        fd = sock.fileno()
-        future = loop.create_future()
-        loop.add_reader(fd, _wake, future)
-        try:
-            await future
-        finally:
-            loop.remove_reader(fd)
-
-    async def wait_writable(sock: socket.socket) -> None:
-        fd = sock.fileno()
-        future = loop.create_future()
-        loop.add_writer(fd, _wake, future)
-        try:
-            await future
-        finally:
-            loop.remove_writer(fd)
-
-    return wait_readable, wait_writable
-
-
-def _trio_waiters() -> tuple[Waiter, Waiter]:
-    import trio  # this is trio, so it is imported already
-
-    return trio.lowlevel.wait_readable, trio.lowlevel.wait_writable
-
-
-class Connection:
-    """A connected, non-blocking Unix socket, used by one task at a time."""
+class SocketConnection:
+    """A connected, non-blocking Unix socket, used by one task at a time (trio)."""
 
     __slots__ = (
         "deadline",
@@ -92,7 +58,6 @@ class Connection:
         "poller",
         "reused",
         "sock",
-        "timer",
         "trio_timer",
         "wait_readable",
         "wait_writable",
@@ -103,17 +68,17 @@ class Connection:
         sock: socket.socket = stream.extra(anyio.abc.SocketAttribute.raw_socket)
         sock.setblocking(False)
         self.sock = sock
-        self.loop = running_asyncio_loop()
-        self.wait_readable, self.wait_writable = (
-            _asyncio_waiters(self.loop) if self.loop is not None else _trio_waiters()
-        )
+        import trio  # this is trio, so it is imported already
+
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self.wait_readable: Callable[[socket.socket], Awaitable[None]] = trio.lowlevel.wait_readable
+        self.wait_writable: Callable[[socket.socket], Awaitable[None]] = trio.lowlevel.wait_writable
         self.poller = select.poll()  # holds no descriptor of its own; poll(0) is one cheap syscall
         self.poller.register(sock, select.POLLIN)
         self.reused = False
         self.expired = False
         self.waits = 0  # how many times a read or write had to wait: each wait is a checkpoint
-        self.deadline: float | None = None  # loop time by which the pending reply's head is due
-        self.timer: asyncio.TimerHandle | None = None
+        self.deadline: float | None = None  # monotonic time by which the pending reply's head is due
         self.trio_timer: SocketTimer | None = None
 
     async def send(self, data: bytes) -> None:
@@ -193,16 +158,7 @@ class Connection:
             return False
 
     def arm(self, loop: asyncio.AbstractEventLoop, bound: float) -> None:
-        """Bound the pending reply's head to `bound` seconds from now (asyncio).
-
-        One timer per connection, not one per request: a request only moves the deadline, and
-        the timer, when it fires, re-arms itself for the deadline in force (or lapses while the
-        connection is idle). A request thus costs two attribute writes instead of a timer.
-        """
-        deadline = loop.time() + bound
-        self.deadline = deadline
-        if self.timer is None:
-            self.timer = loop.call_at(deadline, self._on_timer, loop)
+        raise AssertionError("asyncio uses LoopConnection")
 
     def arm_trio(self, bound: float) -> bool:
         """Bound the pending reply's head to `bound` seconds from now (trio, Linux: see `_timerfd`).
@@ -247,18 +203,8 @@ class Connection:
     def disarm(self) -> None:
         self.deadline = None
 
-    def _on_timer(self, loop: asyncio.AbstractEventLoop) -> None:
-        deadline = self.deadline
-        if deadline is None:
-            self.timer = None  # idle: the next request arms a new timer
-        elif loop.time() >= deadline:
-            self.timer = None
-            self.expire()
-        else:
-            self.timer = loop.call_at(deadline, self._on_timer, loop)
-
     def expire(self) -> None:
-        """The response bound passed: wake the pending read or write with EOF (asyncio timer callback)."""
+        """The response bound passed: wake the pending read or write with EOF."""
         self.expired = True
         try:
             self.sock.shutdown(socket.SHUT_RDWR)
@@ -267,9 +213,6 @@ class Connection:
 
     def close(self) -> None:
         """Close now. Nothing waits on the socket (one task owns it), so no loop state is left behind."""
-        if self.timer is not None:
-            self.timer.cancel()
-            self.timer = None
         if self.trio_timer is not None:
             self.trio_timer.close()
             self.trio_timer = None

@@ -19,9 +19,11 @@ from typing import TYPE_CHECKING, Self
 
 import anyio
 
-from ._connection import Connection
+from ._connection import SocketConnection
 from ._exceptions import ConnectError, EngineError, ProtocolError, TransportError
+from ._loop_connection import LoopConnection
 from ._protocol.http11 import (
+    INCOMPLETE,
     NEED_DATA,
     Data,
     EndOfMessage,
@@ -36,6 +38,8 @@ if TYPE_CHECKING:
     from ._transport import UnixTransport
 
 __all__ = [
+    "Connection",
+    "GATHER_LIMIT",
     "MAX_BODY_SIZE",
     "MAX_ERROR_BODY",
     "Body",
@@ -60,9 +64,11 @@ __all__ = [
 ]
 
 Body = bytes | AsyncIterable[bytes] | None
+Connection = LoopConnection | SocketConnection  # asyncio | trio: one interface
 Headers = tuple[tuple[str, str], ...]
 
 MAX_BODY_SIZE = 512 * 1024 * 1024
+GATHER_LIMIT = 64 * 1024  # a reply still incomplete past this is read through the parser (no re-parsing)
 MAX_ERROR_BODY = 1024 * 1024  # what is read of an error reply to a stream or an upgrade, for its message
 _REPLAYABLE_AFTER_SEND = frozenset({"GET", "HEAD"})
 
@@ -236,9 +242,9 @@ Exchanged = tuple[Head, bytes, bool, ResponseParser | None]
 async def _exchange(conn: Connection, method: str, target: str, headers: Headers, body: Body) -> Exchanged:
     """Write the request and read until the head is complete.
 
-    Returns the head and, when the whole reply came in the first read (the usual case), its
-    body and whether the connection stays usable; otherwise the parser, holding what came, to
-    read the body with (`read_body`).
+    Returns the head and, when the whole reply came in the first reads (the usual case: a small
+    reply is gathered whole, up to `GATHER_LIMIT` bytes), its body and whether the connection
+    stays usable; otherwise the parser, holding what came, to read the body with (`read_body`).
     """
     await write_request(conn, method, target, headers, body)
     try:
@@ -247,11 +253,18 @@ async def _exchange(conn: Connection, method: str, target: str, headers: Headers
         raise Stale(unsent=False) from exc
     if not data:
         raise Stale(unsent=False)
-    complete = parse_complete(data, head_request=method == "HEAD")
-    if complete is not None:
+    head_request = method == "HEAD"
+    complete = parse_complete(data, head_request=head_request)
+    while complete is INCOMPLETE and len(data) < GATHER_LIMIT:
+        more = await conn.receive()
+        if not more:
+            break  # cut short: the parser says so precisely
+        data += more
+        complete = parse_complete(data, head_request=head_request)
+    if isinstance(complete, tuple):
         head, content, keep_alive = complete
         return head, content, keep_alive, None
-    parser = ResponseParser(head_request=method == "HEAD")
+    parser = ResponseParser(head_request=head_request)
     parser.receive_data(data)
     return await read_head(conn, parser), b"", False, parser
 

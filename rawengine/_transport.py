@@ -7,7 +7,8 @@ parses the reply with the sans-IO `_protocol.http11` parser and keeps connection
 bounded pool. httpx keeps its role for TCP hosts and as the test seam (`_httpx_transport.py`);
 both implement the `Transport` protocol below, so the choice stays a one-file change.
 
-Layers: `_connection.py` does the socket I/O, `_exchange.py` one HTTP exchange (and the streamed
+Layers: `_loop_connection.py` (asyncio) and `_connection.py` (trio) do the socket I/O, `_exchange.py`
+one HTTP exchange (and the streamed
 and hijacked replies), this module the pool and the plain-request loop.
 
 Rules kept here:
@@ -30,12 +31,13 @@ from typing import Protocol
 
 import anyio
 
-from ._connection import Connection
+from ._connection import SocketConnection, running_asyncio_loop
 from ._exceptions import EngineError, ProtocolError
 from ._exchange import (
     SOCKET_ERRORS,
     Body,
     BodyError,
+    Connection,
     EngineTimeoutError,
     Headers,
     Stale,
@@ -51,6 +53,7 @@ from ._exchange import (
     socket_error,
     write_request,
 )
+from ._loop_connection import LoopConnection
 from ._protocol.http11 import Head, ResponseParser
 
 __all__ = [
@@ -186,7 +189,8 @@ class UnixTransport:
             ) from exc
         except OSError as exc:
             raise socket_error(self.path, exc) from exc
-        return Connection(stream)
+        loop = running_asyncio_loop()
+        return SocketConnection(stream) if loop is None else LoopConnection(stream, loop)
 
     async def _acquire(self) -> Connection:
         if self._closed:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import AsyncIterable, Mapping, Sequence
-from dataclasses import dataclass
 from urllib.parse import quote
 
 import msgspec
@@ -24,9 +23,12 @@ QueryValue = str | int | float | bool | None | Sequence[str] | Mapping[str, obje
 _ENCODER = msgspec.json.Encoder()
 
 
-@dataclass(frozen=True, slots=True)
-class Request:
-    """One call, described: method, unversioned path, encoded query, body and content type."""
+class Request(msgspec.Struct, frozen=True):
+    """One call, described: method, unversioned path, encoded query, body and content type.
+
+    A msgspec Struct rather than a frozen dataclass: one is built for every call, and a Struct
+    is built several times faster.
+    """
 
     method: str
     path: str

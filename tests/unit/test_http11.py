@@ -320,7 +320,7 @@ def test_parse_complete_answers_a_whole_reply() -> None:
     from rawengine._protocol.http11 import parse_complete
 
     complete = parse_complete(DOCKER_PING)
-    assert complete is not None
+    assert isinstance(complete, tuple)
     head, body, keep_alive = complete
     assert (head.status_code, head.reason, body, keep_alive) == (200, b"OK", b"OK", True)
     assert head.headers[b"api-version"] == b"1.41"
@@ -328,14 +328,37 @@ def test_parse_complete_answers_a_whole_reply() -> None:
     assert parse_complete(DOCKER_PING.replace(b"Ostype", b"Connection: close\r\nOstype"))[2] is False  # type: ignore[index]
 
 
-def test_parse_complete_declines_what_it_does_not_answer() -> None:
+def test_parse_complete_answers_a_plain_chunked_reply() -> None:
     from rawengine._protocol.http11 import parse_complete
 
-    assert parse_complete(DOCKER_PING[:-1]) is None  # body incomplete
+    reply = (
+        b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
+        b"a\r\n0123456789\r\n3\r\nabc\r\n0\r\n\r\n"
+    )
+    complete = parse_complete(reply)
+    assert isinstance(complete, tuple)
+    head, body, keep_alive = complete
+    assert (head.status_code, body, keep_alive) == (200, b"0123456789abc", True)
+    assert head.headers[b"transfer-encoding"] == b"chunked"
+    single = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: Chunked \r\n\r\n2\r\n[]\r\n0\r\n\r\n"
+    assert parse_complete(single)[1] == b"[]"  # type: ignore[index]
+
+
+def test_parse_complete_declines_what_it_does_not_answer() -> None:
+    from rawengine._protocol.http11 import INCOMPLETE, parse_complete
+
+    assert parse_complete(DOCKER_PING[:-1]) is INCOMPLETE  # body incomplete: call again with more
     assert parse_complete(DOCKER_PING + b"X") is None  # bytes beyond the reply
     assert parse_complete(DOCKER_PING[:40]) is None  # head incomplete
     chunked = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nOK\r\n0\r\n\r\n"
-    assert parse_complete(chunked) is None
+    end = chunked.index(b"\r\n\r\n") + 4
+    for cut in range(end, len(chunked)):  # every cut after the head: a valid start, to be continued
+        assert parse_complete(chunked[:cut]) is INCOMPLETE, cut
+    assert parse_complete(chunked + b"X") is None
+    assert parse_complete(chunked.replace(b"2\r\nOK", b"2;x=1\r\nOK")) is None  # an extension
+    assert parse_complete(chunked.replace(b"0\r\n\r\n", b"0\r\nX-T: 1\r\n\r\n")) is None  # a trailer
+    assert parse_complete(chunked.replace(b"\r\n\r\n2", b"\r\nContent-Length: 2\r\n\r\n2")) is None  # both
+    assert parse_complete(chunked.replace(b"2\r\nOK\r\n", b"2\r\nOKX\r\n")) is None  # data longer than its size
     assert parse_complete(b"HTTP/1.1 101 UPGRADED\r\nUpgrade: tcp\r\n\r\n") is None
     # Duplicated framing headers and malformed heads go to the parser, which judges them.
     for data in (
@@ -353,10 +376,10 @@ def test_head_get_matches_the_header_dict() -> None:
     from rawengine._protocol.http11 import parse_complete
 
     complete = parse_complete(DOCKER_PING.replace(b"Pragma: no-cache", b"Pragma: a\r\nPRAGMA:  b "))
-    assert complete is not None
+    assert isinstance(complete, tuple)
     head = complete[0]
     for name in (b"api-version", b"server", b"pragma", b"missing", b"content-length"):
         fresh = parse_complete(DOCKER_PING.replace(b"Pragma: no-cache", b"Pragma: a\r\nPRAGMA:  b "))
-        assert fresh is not None
+        assert isinstance(fresh, tuple)
         assert fresh[0].get(name) == head.headers.get(name)
     assert head.get(b"pragma") == b"a, b"
