@@ -28,6 +28,7 @@ __all__ = ["DEFAULT_HOST", "EngineCore", "resolve_host"]
 T = TypeVar("T")
 
 DEFAULT_HOST = "unix:///var/run/docker.sock"
+_PING = system_api.ping()  # built once: a Request is immutable
 
 
 def resolve_host(host: str | None) -> str:
@@ -117,10 +118,10 @@ class EngineCore:
             return self._prefix
 
     async def _ping(self) -> Ping:
-        request = system_api.ping()
+        request = _PING
         response = await self._transport.request(request.method, request.path)
         self._check(request, response.head, response.content)
-        ping = system_api.ping_from_headers(response.head.headers)  # one pass for its six headers
+        ping = system_api.ping_from_headers(response.head)  # six look-ups in the raw head, no header dict
         self._kind = ping.engine
         return ping
 

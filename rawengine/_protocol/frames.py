@@ -22,9 +22,11 @@ from .._models.streams import Frame, StreamKind
 __all__ = ["FrameDecoder", "framing_from_content_type"]
 
 _HEADER = struct.Struct(">BxxxL")
+_WORDS = struct.Struct(">LL")  # a header as two words: kind and padding, then the size
 _HEADER_SIZE = 8
 _KINDS = (StreamKind.STDIN, StreamKind.STDOUT, StreamKind.STDERR, StreamKind.SYSTEMERR)
 _MAX_ERROR_TEXT = 64 * 1024
+_PLAIN_KINDS = {0x00000000: StreamKind.STDIN, 0x01000000: StreamKind.STDOUT, 0x02000000: StreamKind.STDERR}
 
 
 class FrameDecoder:
@@ -77,6 +79,58 @@ class FrameDecoder:
                 return self._fail(frames)
         else:
             pos = 0
+        if self._error_text is None:
+            pos = self._decode_plain(data, pos, frames)
+            if pos < 0:
+                return frames
+        return self._decode_general(data, pos, frames)
+
+    def _decode_plain(self, data: bytes, pos: int, frames: list[Frame]) -> int:
+        """The fast loop: output frames (stdin, stdout, stderr) with valid headers, state in locals.
+
+        Returns -1 when `data` is used up, else the position of a header it leaves to
+        `_decode_general` (an error frame, an invalid header, an oversized frame), with the
+        decoder's state written back as that loop expects it.
+        """
+        end = len(data)
+        left = self._left
+        kind = self._kind
+        max_piece = self._max_piece
+        max_frame = self._max_frame_size
+        unpack = _WORDS.unpack_from
+        append = frames.append
+        while True:
+            if left:
+                take = end - pos
+                if take > left:
+                    take = left
+                if take > max_piece:
+                    take = max_piece
+                if not take:
+                    break
+                append(Frame(kind, data if take == end else data[pos : pos + take]))
+                pos += take
+                left -= take
+                continue
+            if end - pos < _HEADER_SIZE:
+                if pos < end:
+                    self._head = data[pos:end]
+                break
+            word, length = unpack(data, pos)
+            plain = _PLAIN_KINDS.get(word)
+            if plain is None or length > max_frame:
+                self._left = 0
+                self._kind = kind
+                return pos  # not a plain output header: judged (and reported) by the general loop
+            kind = plain
+            left = length
+            pos += _HEADER_SIZE
+        self._left = left
+        self._kind = kind
+        return -1
+
+    def _decode_general(self, data: bytes, pos: int, frames: list[Frame]) -> list[Frame]:
+        end = len(data)
         view = memoryview(data)
         max_piece = self._max_piece
         while True:

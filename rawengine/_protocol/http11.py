@@ -195,6 +195,13 @@ def _check_name(name: str) -> None:
         raise ValueError(f"invalid HTTP header name {name!r}")
 
 
+# Requests repeat (the same inspect, ping or list, again and again): what `build_request` made
+# for the same arguments, by those arguments. Bounded, emptied when full; never an error, never a
+# request with headers beyond Content-Type.
+_REQUEST_MEMO: dict[tuple[str, str, tuple[tuple[str, str], ...], int | None, bool], bytes] = {}
+_REQUEST_MEMO_SIZE: Final = 512
+
+
 def build_request(
     method: str,
     target: str,
@@ -208,6 +215,24 @@ def build_request(
     Raises `ValueError` for a CR, LF or NUL in the target or a header, so that no argument can
     smuggle a header or a second request onto the connection.
     """
+    key = (method, target, headers, content_length, chunked)
+    try:
+        return _REQUEST_MEMO[key]
+    except KeyError:
+        pass
+    data = _build_request(method, target, headers, content_length, chunked)
+    # Never remembered: other headers (X-Registry-Auth carries credentials, which stay only as long
+    # as their request).
+    if len(data) <= 4096 and (not headers or (len(headers) == 1 and headers[0][0] == "Content-Type")):
+        if len(_REQUEST_MEMO) >= _REQUEST_MEMO_SIZE:
+            _REQUEST_MEMO.clear()
+        _REQUEST_MEMO[key] = data
+    return data
+
+
+def _build_request(
+    method: str, target: str, headers: tuple[tuple[str, str], ...], content_length: int | None, chunked: bool
+) -> bytes:
     _check_value("request target", target)
     if " " in target or "#" in target or not target.startswith("/"):
         raise ValueError(f"request target must be a percent-encoded absolute path: {target!r}")
