@@ -66,7 +66,6 @@ class FrameDecoder:
         if self._error is not None:
             raise self._error
         frames: list[Frame] = []
-        end = len(data)
         if self._head:  # complete a header split across reads: at most 7 bytes are copied
             pos = _HEADER_SIZE - len(self._head)
             header = self._head + data[:pos]
