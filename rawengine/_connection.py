@@ -31,7 +31,6 @@ import time
 from collections.abc import Awaitable, Callable
 
 import anyio
-import anyio.abc
 
 from ._timerfd import SocketTimer
 from ._timerfd import available as timerfd_available
@@ -64,8 +63,7 @@ class SocketConnection:
         "waits",
     )
 
-    def __init__(self, stream: anyio.abc.SocketStream) -> None:
-        sock: socket.socket = stream.extra(anyio.abc.SocketAttribute.raw_socket)
+    def __init__(self, sock: socket.socket) -> None:
         sock.setblocking(False)
         self.sock = sock
         import trio  # this is trio, so it is imported already

@@ -31,7 +31,6 @@ import socket
 from collections import deque
 
 import anyio
-import anyio.abc
 
 from ._connection import READ_SIZE
 
@@ -65,8 +64,7 @@ class LoopConnection:
         "closed",
     )
 
-    def __init__(self, stream: anyio.abc.SocketStream, loop: asyncio.AbstractEventLoop) -> None:
-        sock: socket.socket = stream.extra(anyio.abc.SocketAttribute.raw_socket)
+    def __init__(self, sock: socket.socket, loop: asyncio.AbstractEventLoop) -> None:
         sock.setblocking(False)
         self.sock = sock
         self.fd = sock.fileno()  # by number: the selector formats repr(sock) for unseen objects

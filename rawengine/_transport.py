@@ -26,10 +26,12 @@ Rules kept here:
 
 from __future__ import annotations
 
+import socket
 from types import TracebackType
 from typing import Protocol
 
 import anyio
+import anyio.abc
 
 from ._connection import SocketConnection, running_asyncio_loop
 from ._exceptions import EngineError, ProtocolError
@@ -189,8 +191,9 @@ class UnixTransport:
             ) from exc
         except OSError as exc:
             raise socket_error(self.path, exc) from exc
+        sock: socket.socket = stream.extra(anyio.abc.SocketAttribute.raw_socket)
         loop = running_asyncio_loop()
-        return SocketConnection(stream) if loop is None else LoopConnection(stream, loop)
+        return SocketConnection(sock) if loop is None else LoopConnection(sock, loop)
 
     async def _acquire(self) -> Connection:
         if self._closed:
