@@ -128,6 +128,25 @@ class SocketConnection:
             except ConnectionResetError:
                 return b""
 
+    async def receive_reply(
+        self, parse: Callable[[bytes], object], incomplete: object, limit: int
+    ) -> tuple[bytes, object]:
+        """A reply just asked for, gathered whole: `(data, parse(data))`; `(b"", None)` at end of stream.
+
+        Gathering goes on while `parse` answers `incomplete` and fewer than `limit` bytes came.
+        """
+        data = await self.receive(wait_first=True)
+        if not data:
+            return data, None
+        verdict = parse(data)
+        while verdict is incomplete and len(data) < limit:
+            more = await self.receive()
+            if not more:
+                break
+            data += more
+            verdict = parse(data)
+        return data, verdict
+
     async def receive_checkpointed(self) -> bytes:
         """As `receive`, but always a checkpoint: for streams, whose reads may find data waiting."""
         sock = self.sock

@@ -239,6 +239,10 @@ Exchanged = tuple[Head, bytes, bool, ResponseParser | None]
 """The head; the body and whether the connection can be reused, or the parser to read them with."""
 
 
+def _parse_head_reply(data: bytes) -> object:
+    return parse_complete(data, head_request=True)
+
+
 async def _exchange(conn: Connection, method: str, target: str, headers: Headers, body: Body) -> Exchanged:
     """Write the request and read until the head is complete.
 
@@ -247,20 +251,15 @@ async def _exchange(conn: Connection, method: str, target: str, headers: Headers
     stays usable; otherwise the parser, holding what came, to read the body with (`read_body`).
     """
     await write_request(conn, method, target, headers, body)
+    head_request = method == "HEAD"
     try:
-        data = await conn.receive(wait_first=True)
+        data, complete = await conn.receive_reply(
+            _parse_head_reply if head_request else parse_complete, INCOMPLETE, GATHER_LIMIT
+        )
     except OSError as exc:
         raise Stale(unsent=False) from exc
     if not data:
         raise Stale(unsent=False)
-    head_request = method == "HEAD"
-    complete = parse_complete(data, head_request=head_request)
-    while complete is INCOMPLETE and len(data) < GATHER_LIMIT:
-        more = await conn.receive()
-        if not more:
-            break  # cut short: the parser says so precisely
-        data += more
-        complete = parse_complete(data, head_request=head_request)
     if isinstance(complete, tuple):
         head, content, keep_alive = complete
         return head, content, keep_alive, None

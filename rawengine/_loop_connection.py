@@ -29,12 +29,17 @@ import asyncio
 import errno
 import socket
 from collections import deque
+from collections.abc import Callable
 
 import anyio
 
 from ._connection import READ_SIZE
 
 __all__ = ["LoopConnection"]
+
+MAX_BUFFERED = READ_SIZE  # reading pauses while more than this waits unconsumed (never below a reply's limit)
+
+Parse = Callable[[bytes], object]
 
 
 def _wake(future: asyncio.Future[None]) -> None:
@@ -62,6 +67,8 @@ class LoopConnection:
         "waits",
         "write_waiter",
         "closed",
+        "until",
+        "parsed",
     )
 
     def __init__(self, sock: socket.socket, loop: asyncio.AbstractEventLoop) -> None:
@@ -76,6 +83,8 @@ class LoopConnection:
         self.waiter: asyncio.Future[None] | None = None
         self.write_waiter: asyncio.Future[None] | None = None
         self.closed = False
+        self.until: tuple[Parse, object, int] | None = None  # a reply being gathered (receive_reply)
+        self.parsed: tuple[bytes, object] | None = None  # the gathered reply and what `parse` said of it
         self.reused = False
         self.expired = False
         self.waits = 0  # how many times a read or write had to wait: each wait is a checkpoint
@@ -99,13 +108,29 @@ class LoopConnection:
         if data:
             self.chunks.append(data)
             self.buffered += len(data)
-            if self.buffered > READ_SIZE:
+            if self.buffered > MAX_BUFFERED:
                 self._pause()
         else:
             self.eof = True
             self._pause()
         waiter = self.waiter
         if waiter is not None and not waiter.done():
+            until = self.until
+            if until is not None and data:
+                chunks = self.chunks
+                whole = chunks[0]
+                if len(chunks) > 1:
+                    whole = b"".join(chunks)
+                    chunks.clear()
+                    chunks.append(whole)
+                parse, incomplete, limit = until
+                try:
+                    verdict = parse(whole)
+                except Exception:  # the task parses again and raises: a callback must not
+                    verdict = None
+                if verdict is incomplete and len(whole) < limit:
+                    return  # the rest of the reply is still to come: no need to wake the task yet
+                self.parsed = (whole, verdict)
             waiter.set_result(None)
 
     def _pause(self) -> None:
@@ -177,9 +202,41 @@ class LoopConnection:
             await self._wait()
         data = chunks.popleft()
         self.buffered -= len(data)
-        if not self.reading and self.buffered <= READ_SIZE:
+        if not self.reading and self.buffered <= MAX_BUFFERED:
             self._resume()
         return data
+
+    async def receive_reply(self, parse: Parse, incomplete: object, limit: int) -> tuple[bytes, object]:
+        """A reply just asked for, gathered whole: `(data, parse(data))`; `(b"", None)` at end of stream.
+
+        Gathering goes on while `parse` answers `incomplete` and fewer than `limit` bytes came
+        (Docker writes a reply of over 4 KiB in two writes). Here the loop's reader callback does
+        the gathering, so the task wakes once per reply, not once per read.
+        """
+        chunks = self.chunks
+        if not chunks and not self.eof:
+            self.until = (parse, incomplete, limit)
+            try:
+                await self._wait()
+            finally:
+                self.until = None
+        parsed, self.parsed = self.parsed, None
+        if not chunks:
+            return await self.receive(), None  # the end of the stream (or its error)
+        data = chunks[0] if len(chunks) == 1 else b"".join(chunks)
+        chunks.clear()
+        self.buffered = 0
+        self._resume()
+        if parsed is not None and parsed[0] is data:
+            return data, parsed[1]
+        verdict = parse(data)
+        while verdict is incomplete and len(data) < limit:  # bytes that were there before asking
+            more = await self.receive()
+            if not more:
+                break
+            data += more
+            verdict = parse(data)
+        return data, verdict
 
     async def receive_checkpointed(self) -> bytes:
         """As `receive`, but always a checkpoint: for streams, whose reads may find data waiting."""

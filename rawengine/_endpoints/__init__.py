@@ -6,6 +6,7 @@ argument can reach another endpoint; filters, labels and build arguments are JSO
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import AsyncIterable, Mapping, Sequence
 from urllib.parse import quote
@@ -53,6 +54,11 @@ def quote_name(value: str, what: str = "id") -> str:
     """
     if not isinstance(value, str) or not value:
         raise ValueError(f"the {what} must be a non-empty string, not {value!r}")
+    return _quote_segment(value, what)
+
+
+@functools.lru_cache(maxsize=1024)  # the same ids come again and again; urllib's quote is Python code
+def _quote_segment(value: str, what: str) -> str:
     if any(part in (".", "..") for part in value.split("/")):
         raise ValueError(f"invalid {what} {value!r}: '.' and '..' path segments are not allowed")
     return quote(value, safe="")
@@ -66,6 +72,11 @@ def quote_ref(value: str, what: str = "image reference") -> str:
     """
     if not isinstance(value, str) or not value:
         raise ValueError(f"the {what} must be a non-empty string, not {value!r}")
+    return _quote_reference(value, what)
+
+
+@functools.lru_cache(maxsize=1024)
+def _quote_reference(value: str, what: str) -> str:
     if any(part in ("", ".", "..") for part in value.split("/")):
         raise ValueError(f"invalid {what} {value!r}: empty, '.' and '..' path segments are not allowed")
     return quote(value, safe="/:@")

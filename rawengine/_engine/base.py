@@ -121,7 +121,8 @@ class EngineCore:
         request = _PING
         response = await self._transport.request(request.method, request.path)
         self._check(request, response.head, response.content)
-        ping = system_api.ping_from_headers(response.head)  # six look-ups in the raw head, no header dict
+        head = response.head
+        ping = system_api.ping_from_head(head.raw_lines, head)
         self._kind = ping.engine
         return ping
 

@@ -87,6 +87,11 @@ class Head:
             headers = self._headers = _header_dict(self._raw)
         return headers
 
+    @property
+    def raw_lines(self) -> bytes | None:
+        """The header lines as received (each after its CRLF), when this head was read in one pass."""
+        return self._raw or None
+
     def get(self, name: bytes) -> bytes | None:
         """One header's value (`name` lower-case), without building `headers` when it can."""
         headers = self._headers

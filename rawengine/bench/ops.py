@@ -55,7 +55,7 @@ OPS: dict[str, OpInfo] = {
         OpInfo(
             "exec-throughput",
             "exec `dd` writing SIZE bytes of zeros, stdout streamed and counted",
-            4,
+            8,  # one sample moves the median of four by a fifth here: eight, one per round
             throughput=True,
             warmup=0,  # the exec op has warmed the exec path; one run of 256 MB costs seconds
         ),

@@ -105,3 +105,25 @@ def test_version_choice_errors(announced: str | None) -> None:
 def test_ping_from_headers() -> None:
     ping = system.ping_from_headers({b"api-version": b"1.41", b"libpod-api-version": b"4.3.1", b"ostype": b"linux"})
     assert (ping.api_version, ping.engine, ping.os_type) == ("1.41", "podman", "linux")
+
+
+def test_ping_from_head_remembers_by_the_raw_lines_and_answers_as_the_headers_do() -> None:
+    from rawengine._protocol.http11 import parse_complete
+
+    docker = (
+        b"HTTP/1.1 200 OK\r\nApi-Version: 1.41\r\nDocker-Experimental: true\r\nOstype: linux\r\n"
+        b"Server: Docker/20.10.24+dfsg1 (linux)\r\nContent-Length: 2\r\n\r\nOK"
+    )
+    podman = docker.replace(b"Ostype", b"Libpod-Api-Version: 4.3.1\r\nOstype")
+    for reply, engine in ((docker, "docker"), (podman, "podman"), (docker, "docker")):
+        complete = parse_complete(reply)
+        assert isinstance(complete, tuple)
+        head = complete[0]
+        assert head.raw_lines is not None
+        ping = system.ping_from_head(head.raw_lines, head)
+        assert ping == system.ping_from_headers(head.headers)
+        assert (ping.engine, ping.experimental, ping.api_version) == (engine, True, "1.41")
+    # A head built from a dict (the httpx transport, the incremental parser) has no raw lines.
+    assert system.ping_from_head(None, {b"api-version": b"1.40"}).api_version == "1.40"
+    with pytest.raises(rawengine.ProtocolError):
+        system.ping_from_head(b"\r\nServer: x", {b"server": b"x"})  # no Api-Version: never remembered
