@@ -35,7 +35,7 @@ import anyio
 from ._timerfd import SocketTimer
 from ._timerfd import available as timerfd_available
 
-__all__ = ["READ_SIZE", "SocketConnection", "running_asyncio_loop"]
+__all__ = ["READ_SIZE", "SocketConnection", "gather_reply", "running_asyncio_loop"]
 
 READ_SIZE = 256 * 1024
 
@@ -45,6 +45,24 @@ def running_asyncio_loop() -> asyncio.AbstractEventLoop | None:
         return asyncio.get_running_loop()
     except RuntimeError:
         return None  # anyio runs on asyncio or trio: this is trio
+
+
+async def gather_reply(
+    receive: Callable[[], Awaitable[bytes]],
+    data: bytes,
+    verdict: object,
+    parse: Callable[[bytes], object],
+    incomplete: object,
+    limit: int,
+) -> tuple[bytes, object]:
+    """Read on while `parse` says `incomplete` and fewer than `limit` bytes came (or the stream ends)."""
+    while verdict is incomplete and len(data) < limit:
+        more = await receive()
+        if not more:
+            break
+        data += more
+        verdict = parse(data)
+    return data, verdict
 
 
 class SocketConnection:
@@ -138,14 +156,7 @@ class SocketConnection:
         data = await self.receive(wait_first=True)
         if not data:
             return data, None
-        verdict = parse(data)
-        while verdict is incomplete and len(data) < limit:
-            more = await self.receive()
-            if not more:
-                break
-            data += more
-            verdict = parse(data)
-        return data, verdict
+        return await gather_reply(self.receive, data, parse(data), parse, incomplete, limit)
 
     async def receive_checkpointed(self) -> bytes:
         """As `receive`, but always a checkpoint: for streams, whose reads may find data waiting."""

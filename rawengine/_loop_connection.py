@@ -33,7 +33,7 @@ from collections.abc import Callable
 
 import anyio
 
-from ._connection import READ_SIZE
+from ._connection import READ_SIZE, gather_reply
 
 __all__ = ["LoopConnection"]
 
@@ -229,14 +229,8 @@ class LoopConnection:
         self._resume()
         if parsed is not None and parsed[0] is data:
             return data, parsed[1]
-        verdict = parse(data)
-        while verdict is incomplete and len(data) < limit:  # bytes that were there before asking
-            more = await self.receive()
-            if not more:
-                break
-            data += more
-            verdict = parse(data)
-        return data, verdict
+        # Bytes that were there before asking (or a wake-up by expiry): gathered by the task.
+        return await gather_reply(self.receive, data, parse(data), parse, incomplete, limit)
 
     async def receive_checkpointed(self) -> bytes:
         """As `receive`, but always a checkpoint: for streams, whose reads may find data waiting."""

@@ -135,11 +135,7 @@ class FrameDecoder:
         while True:
             left = self._left
             if left:
-                take = end - pos
-                if take > left:
-                    take = left
-                if take > max_piece:
-                    take = max_piece
+                take = min(end - pos, left, max_piece)  # the slow path: the fast loop spells this out
                 if not take:
                     break
                 if self._error_text is not None:
