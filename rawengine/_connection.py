@@ -28,6 +28,7 @@ import asyncio
 import select
 import socket
 import time
+from asyncio.events import _get_running_loop
 from collections.abc import Awaitable, Callable
 
 import anyio
@@ -179,7 +180,10 @@ class SocketConnection:
         self.sock.shutdown(socket.SHUT_WR)
 
     def is_idle_and_open(self) -> bool:
-        """False when the engine closed the idle connection or sent something unasked."""
+        """False when the engine closed the idle connection or sent something unasked (or this is
+        asyncio now: an Engine kept across runs; trio's waits serve any trio run)."""
+        if _get_running_loop() is not None:
+            return False
         try:
             return not self.poller.poll(0)  # readable while idle: EOF, reset, or unasked bytes
         except OSError:

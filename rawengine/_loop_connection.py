@@ -28,6 +28,7 @@ from __future__ import annotations
 import asyncio
 import errno
 import socket
+from asyncio.events import _get_running_loop  # the C fast path: None outside asyncio, no exception
 from collections import deque
 from collections.abc import Callable
 
@@ -249,8 +250,9 @@ class LoopConnection:
         self.sock.shutdown(socket.SHUT_WR)
 
     def is_idle_and_open(self) -> bool:
-        """False when the engine closed the idle connection or sent something unasked."""
-        return not self.chunks and not self.eof and not self.expired
+        """False when the engine closed the idle connection, sent something unasked, or this is
+        another event loop than the one the connection belongs to (an Engine kept across runs)."""
+        return not self.chunks and not self.eof and not self.expired and self.loop is _get_running_loop()
 
     def arm(self, loop: asyncio.AbstractEventLoop, bound: float) -> None:
         """Bound the pending reply's head to `bound` seconds from now.

@@ -123,3 +123,22 @@ async def test_many_tasks_share_a_bounded_pool(engine_host: str, resources: Reso
         assert peak <= 4
         assert transport.connections_in_use == 0
         assert 1 <= transport.idle_connections <= 4
+
+
+def test_an_engine_kept_across_asyncio_runs_reconnects(engine_host: str) -> None:
+    """A pooled connection belongs to the loop that opened it: a later `asyncio.run` (a test
+    harness with a loop per test, say) gets a fresh one instead of a future from a dead loop."""
+    engine = rawengine.Engine(engine_host)
+
+    async def use() -> int:
+        assert (await engine.ping()).api_version
+        await engine.list_containers()
+        transport = engine._transport
+        assert isinstance(transport, rawengine._transport.UnixTransport)
+        return transport.idle_connections
+
+    try:
+        for _ in range(3):
+            assert anyio.run(use, backend="asyncio") >= 1
+    finally:
+        anyio.run(engine.aclose, backend="asyncio")
