@@ -2,7 +2,7 @@
 
 (On asyncio, `_loop_connection.LoopConnection` keeps a reader callback registered instead: there
 waiting per read costs two `epoll_ctl` calls that trio's own wait makes cheaply. Both offer the
-same interface; `Connection` below names either.)
+same interface; `_exchange.Connection` names either.)
 
 anyio connects (with its portable timeout and error handling); the bytes then go through the raw
 socket, for two reasons:
@@ -36,16 +36,25 @@ import anyio
 from ._timerfd import SocketTimer
 from ._timerfd import available as timerfd_available
 
-__all__ = ["READ_SIZE", "SocketConnection", "gather_reply", "running_asyncio_loop"]
+__all__ = ["READ_SIZE", "SocketConnection", "gather_reply", "running_asyncio_loop", "shut_down"]
 
 READ_SIZE = 256 * 1024
 
 
 def running_asyncio_loop() -> asyncio.AbstractEventLoop | None:
+    """The running asyncio loop, or `None` (anyio runs on asyncio or trio: this is trio).
+
+    asyncio's own C fast path: no exception raised and caught, so it is cheap enough per request.
+    """
+    return _get_running_loop()
+
+
+def shut_down(sock: socket.socket) -> None:
+    """Shut both directions: a pending read sees EOF and a write fails (the response bound passed)."""
     try:
-        return asyncio.get_running_loop()
-    except RuntimeError:
-        return None  # anyio runs on asyncio or trio: this is trio
+        sock.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass
 
 
 async def gather_reply(
@@ -72,7 +81,6 @@ class SocketConnection:
     __slots__ = (
         "deadline",
         "expired",
-        "loop",
         "poller",
         "reused",
         "sock",
@@ -87,7 +95,6 @@ class SocketConnection:
         self.sock = sock
         import trio  # this is trio, so it is imported already
 
-        self.loop: asyncio.AbstractEventLoop | None = None
         self.wait_readable: Callable[[socket.socket], Awaitable[None]] = trio.lowlevel.wait_readable
         self.wait_writable: Callable[[socket.socket], Awaitable[None]] = trio.lowlevel.wait_writable
         self.poller = select.poll()  # holds no descriptor of its own; poll(0) is one cheap syscall
@@ -182,17 +189,14 @@ class SocketConnection:
     def is_idle_and_open(self) -> bool:
         """False when the engine closed the idle connection or sent something unasked (or this is
         asyncio now: an Engine kept across runs; trio's waits serve any trio run)."""
-        if _get_running_loop() is not None:
+        if running_asyncio_loop() is not None:
             return False
         try:
             return not self.poller.poll(0)  # readable while idle: EOF, reset, or unasked bytes
         except OSError:
             return False
 
-    def arm(self, loop: asyncio.AbstractEventLoop, bound: float) -> None:
-        raise AssertionError("asyncio uses LoopConnection")
-
-    def arm_trio(self, bound: float) -> bool:
+    def arm(self, bound: float) -> bool:
         """Bound the pending reply's head to `bound` seconds from now (trio, Linux: see `_timerfd`).
 
         Returns `False` where no timerfd is available (the caller then uses a cancel scope).
@@ -238,10 +242,7 @@ class SocketConnection:
     def expire(self) -> None:
         """The response bound passed: wake the pending read or write with EOF."""
         self.expired = True
-        try:
-            self.sock.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
+        shut_down(self.sock)
 
     def close(self) -> None:
         """Close now. Nothing waits on the socket (one task owns it), so no loop state is left behind."""

@@ -281,10 +281,7 @@ async def exchange(
     """
     if bound is None:
         return await _exchange(conn, method, target, headers, body)
-    loop = conn.loop
-    if loop is not None or conn.arm_trio(bound):
-        if loop is not None:
-            conn.arm(loop, bound)
+    if conn.arm(bound):
         try:
             result = await _exchange(conn, method, target, headers, body)
         except (Stale, ProtocolError, OSError) as exc:

@@ -28,13 +28,12 @@ from __future__ import annotations
 import asyncio
 import errno
 import socket
-from asyncio.events import _get_running_loop  # the C fast path: None outside asyncio, no exception
 from collections import deque
 from collections.abc import Callable
 
 import anyio
 
-from ._connection import READ_SIZE, gather_reply
+from ._connection import READ_SIZE, gather_reply, running_asyncio_loop, shut_down
 
 __all__ = ["LoopConnection"]
 
@@ -54,29 +53,29 @@ class LoopConnection:
     __slots__ = (
         "buffered",
         "chunks",
+        "closed",
         "deadline",
         "eof",
         "error",
         "expired",
         "fd",
         "loop",
+        "parsed",
         "reading",
         "reused",
         "sock",
         "timer",
+        "until",
         "waiter",
         "waits",
         "write_waiter",
-        "closed",
-        "until",
-        "parsed",
     )
 
     def __init__(self, sock: socket.socket, loop: asyncio.AbstractEventLoop) -> None:
         sock.setblocking(False)
         self.sock = sock
         self.fd = sock.fileno()  # by number: the selector formats repr(sock) for unseen objects
-        self.loop: asyncio.AbstractEventLoop | None = loop
+        self.loop = loop
         self.chunks: deque[bytes] = deque()
         self.buffered = 0
         self.eof = False
@@ -137,20 +136,17 @@ class LoopConnection:
     def _pause(self) -> None:
         if self.reading:
             self.reading = False
-            assert self.loop is not None
             self.loop.remove_reader(self.fd)
 
     def _resume(self) -> None:
         if not self.reading and not self.eof:
             self.reading = True
-            assert self.loop is not None
             self.loop.add_reader(self.fd, self._on_readable)
 
     # ------------------------------------------------------------------ the task's side
 
     async def _wait(self) -> None:
         self.waits += 1
-        assert self.loop is not None
         waiter = self.waiter = self.loop.create_future()
         try:
             await waiter
@@ -178,7 +174,6 @@ class LoopConnection:
         # Its own future: one task may write (stdin) while another waits for output.
         self.waits += 1
         loop = self.loop
-        assert loop is not None
         future = self.write_waiter = loop.create_future()
         loop.add_writer(self.fd, _wake, future)
         try:
@@ -252,22 +247,21 @@ class LoopConnection:
     def is_idle_and_open(self) -> bool:
         """False when the engine closed the idle connection, sent something unasked, or this is
         another event loop than the one the connection belongs to (an Engine kept across runs)."""
-        return not self.chunks and not self.eof and not self.expired and self.loop is _get_running_loop()
+        return not self.chunks and not self.eof and not self.expired and self.loop is running_asyncio_loop()
 
-    def arm(self, loop: asyncio.AbstractEventLoop, bound: float) -> None:
-        """Bound the pending reply's head to `bound` seconds from now.
+    def arm(self, bound: float) -> bool:
+        """Bound the pending reply's head to `bound` seconds from now (always possible: `True`).
 
         One timer per connection, not one per request: a request only moves the deadline, and
         the timer, when it fires, re-arms itself for the deadline in force (or lapses while the
         connection is idle). A request thus costs two attribute writes instead of a timer.
         """
+        loop = self.loop
         deadline = loop.time() + bound
         self.deadline = deadline
         if self.timer is None:
             self.timer = loop.call_at(deadline, self._on_timer, loop)
-
-    def arm_trio(self, bound: float) -> bool:
-        return False  # asyncio: `arm`
+        return True
 
     def disarm(self) -> None:
         self.deadline = None
@@ -285,10 +279,7 @@ class LoopConnection:
     def expire(self) -> None:
         """The response bound passed: the pending read or write ends now (EOF), and so does the connection."""
         self.expired = True
-        try:
-            self.sock.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
+        shut_down(self.sock)
         self._end(None)
 
     def _end(self, error: OSError | None) -> None:
@@ -310,7 +301,6 @@ class LoopConnection:
             self.timer = None
         self._end(OSError(errno.EBADF, "the connection was closed while a read was waiting"))
         if self.write_waiter is not None:
-            assert self.loop is not None
             self.loop.remove_writer(self.fd)
         self.closed = True
         self.sock.close()

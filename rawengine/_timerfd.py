@@ -1,7 +1,7 @@
 """A socket and a deadline behind one descriptor, for trio (Linux): a timerfd and an epoll.
 
 Why: the time-to-response-headers bound runs on every plain request. asyncio has timer
-callbacks, so a connection keeps one lazily re-armed timer (`Connection.arm`). trio has none: its
+callbacks, so a connection keeps one lazily re-armed timer (`LoopConnection.arm`). trio has none: its
 only timer is a cancel scope's deadline, and entering and leaving a cancel scope around every
 request costs about a fifth of a whole ping round trip on this kind of machine. Here instead
 the task waits on an epoll descriptor that becomes readable when the socket is ready *or* the

@@ -7,9 +7,9 @@ parses the reply with the sans-IO `_protocol.http11` parser and keeps connection
 bounded pool. httpx keeps its role for TCP hosts and as the test seam (`_httpx_transport.py`);
 both implement the `Transport` protocol below, so the choice stays a one-file change.
 
-Layers: `_loop_connection.py` (asyncio) and `_connection.py` (trio) do the socket I/O, `_exchange.py`
-one HTTP exchange (and the streamed
-and hijacked replies), this module the pool and the plain-request loop.
+Layers: `_loop_connection.py` (asyncio) and `_connection.py` (trio) do the socket I/O,
+`_exchange.py` one HTTP exchange (and the streamed and hijacked replies), this module the pool and
+the plain-request loop.
 
 Rules kept here:
 - A connection goes back to the pool only after a complete response that allows keep-alive;

@@ -361,7 +361,7 @@ def _read_head(raw: bytes) -> tuple[int, bytes, bool, bytes, int | None, bool] |
         if value.isdigit() and len(value) <= 18:
             length = int(value)
         elif code != 204 and code != 304:
-            return None  # a HEAD reply may carry any value: see parse_complete
+            return None  # declined, HEAD replies included (those may carry any value): the parser judges
         else:
             length = 0
     connection = b""

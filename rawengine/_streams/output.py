@@ -58,7 +58,7 @@ class OutputStream:
         self._decoder = None if tty else FrameDecoder()
         self._pending: deque[Frame] = deque()
         self._ended = False
-        self._plain = True  # frames go out as decoded (a subclass with a first-frame check says False)
+        self._refusal: re.Pattern[bytes] | None = None  # ExecStream's first-frame check, while pending
 
     async def receive(self) -> Frame:
         """The next piece of output; raises `anyio.EndOfStream` once there is no more."""
@@ -94,7 +94,7 @@ class OutputStream:
 
     async def __anext__(self) -> Frame:
         pending = self._pending
-        if pending and self._plain:  # decoded already: no call chain per frame (a read carries several)
+        if pending and self._refusal is None:  # decoded: no call chain per frame (a read carries several)
             return pending.popleft()
         try:
             return await self.receive()
@@ -132,7 +132,6 @@ class ExecStream(OutputStream):
         self._line_started = False  # the last byte sent to a TTY did not end a line
         self._refusal = refusal
         self._refusal_path = refusal_path
-        self._plain = refusal is None
 
     async def receive(self) -> Frame:
         frame = await super().receive()
@@ -142,7 +141,6 @@ class ExecStream(OutputStream):
             # 409 Docker answers a detached start. The line names the exec's 64-hex id, so no
             # process output is taken for it.
             refusal, self._refusal = self._refusal, None
-            self._plain = True
             if refusal.fullmatch(frame.data):
                 message = frame.data.decode("utf-8", "replace").strip()
                 raise ConflictError(message, status_code=409, method="POST", path=self._refusal_path)

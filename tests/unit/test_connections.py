@@ -7,7 +7,7 @@ asyncio runs `LoopConnection` (a reader callback registered once), trio `SocketC
 from __future__ import annotations
 
 import socket
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 
 import anyio
 import pytest
@@ -123,24 +123,34 @@ async def test_a_big_request_waits_for_room_and_arrives_whole(pair: tuple[socket
         conn.close()
 
 
+async def _while_reading(conn: Connection, act: Callable[[], Awaitable[None]], *, wait_first: bool = False) -> bytes:
+    """Start a read in another task, let it wait, run `act` beside it; what the read got."""
+    got: list[bytes] = []
+
+    async def read() -> None:
+        got.append(await conn.receive(wait_first=wait_first))
+
+    with anyio.fail_after(10):
+        async with anyio.create_task_group() as group:
+            group.start_soon(read)
+            await anyio.sleep(0.01)
+            await act()
+    assert len(got) == 1
+    return got[0]
+
+
 async def test_a_write_beside_a_waiting_read(pair: tuple[socket.socket, socket.socket]) -> None:
     """An exec stream: one task waits for output while another writes stdin."""
     ours, peer = pair
     conn = _connection(ours)
+
+    async def write_then_answer() -> None:
+        await conn.send(b"stdin")
+        assert await _drain(peer, 5) == b"stdin"
+        peer.send(b"stdout")
+
     try:
-        with anyio.fail_after(10):
-            async with anyio.create_task_group() as group:
-                got: list[bytes] = []
-
-                async def read() -> None:
-                    got.append(await conn.receive())
-
-                group.start_soon(read)
-                await anyio.sleep(0.01)
-                await conn.send(b"stdin")
-                assert await _drain(peer, 5) == b"stdin"
-                peer.send(b"stdout")
-        assert got == [b"stdout"]
+        assert await _while_reading(conn, write_then_answer) == b"stdout"
     finally:
         conn.close()
 
@@ -148,18 +158,12 @@ async def test_a_write_beside_a_waiting_read(pair: tuple[socket.socket, socket.s
 async def test_expiry_ends_a_waiting_read(pair: tuple[socket.socket, socket.socket]) -> None:
     ours, peer = pair
     conn = _connection(ours)
+
+    async def expire() -> None:
+        conn.expire()
+
     try:
-        with anyio.fail_after(10):
-            async with anyio.create_task_group() as group:
-                got: list[bytes] = []
-
-                async def read() -> None:
-                    got.append(await conn.receive(wait_first=True))
-
-                group.start_soon(read)
-                await anyio.sleep(0.01)
-                conn.expire()
-        assert got == [b""]
+        assert await _while_reading(conn, expire, wait_first=True) == b""
         assert conn.expired and not conn.is_idle_and_open()
         with pytest.raises(OSError):
             await conn.send(b"more")
