@@ -28,7 +28,9 @@ from ._exceptions import (
     ServerError,
     StreamError,
     TransportError,
+    UnsafeArchiveError,
 )
+from ._models.archive import PathStat
 from ._models.containers import (
     ContainerConfig,
     ContainerConfigInfo,
@@ -61,6 +63,7 @@ from ._models.layers import Change, ChangeKind, HistoryItem
 from ._models.streams import Frame, StreamKind
 from ._models.system import ComponentVersion, Info, Ping, Version
 from ._rootfs import BUSYBOX_HTTPD_CMD, busybox_rootfs
+from ._streams.archive import ArchiveStream
 from ._streams.events import EventStream
 from ._streams.output import ExecStream, LogStream
 from ._streams.progress import ProgressStream
@@ -71,6 +74,7 @@ __version__ = "0.1.0"
 __all__ = [
     "APIError",
     "Actor",
+    "ArchiveStream",
     "BUSYBOX_HTTPD_CMD",
     "BadRequestError",
     "Change",
@@ -109,6 +113,7 @@ __all__ = [
     "MIN_API_VERSION",
     "NetworkSettings",
     "NotFoundError",
+    "PathStat",
     "Ping",
     "PortBinding",
     "PortSummary",
@@ -123,6 +128,7 @@ __all__ = [
     "StreamKind",
     "TransportError",
     "Ulimit",
+    "UnsafeArchiveError",
     "Version",
     "WaitResult",
     "busybox_rootfs",

@@ -10,8 +10,9 @@ EngineError                  base for everything rawengine raises on purpose
 │   ├── NotFoundError        404
 │   ├── ConflictError        409 (and Podman's 500 where Docker answers 409)
 │   └── ServerError          5xx
-└── StreamError              the engine reported a failure inside a stream after a 200/101:
-                             a JSON line with "error"/"errorDetail", or a type-3 frame
+├── StreamError              the engine reported a failure inside a stream after a 200/101:
+│                            a JSON line with "error"/"errorDetail", or a type-3 frame
+└── UnsafeArchiveError       a tar member would land outside the folder it is copied into
 ```
 
 Cancellation (anyio, asyncio, trio) is never wrapped: it passes through untouched.
@@ -34,6 +35,7 @@ __all__ = [
     "ServerError",
     "StreamError",
     "TransportError",
+    "UnsafeArchiveError",
     "error_from_response",
 ]
 
@@ -169,3 +171,11 @@ def error_from_response(status_code: int, body: bytes, *, method: str, path: str
     """Build the error for a non-2xx reply. Pure: status and body bytes in, exception out."""
     message = _message_of(body, status_code)
     return _class_for(status_code, message)(message, status_code=status_code, method=method, path=path)
+
+
+class UnsafeArchiveError(EngineError):
+    """A tar from the engine holds a member that would land outside the folder it is copied into.
+
+    Raised by `copy_from_container` for absolute names, `..`, links pointing out, devices, or a
+    write through a symlink; nothing of that member was written.
+    """

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .archive import ArchiveMixin
 from .containers import ContainersMixin
 from .events import EventsMixin
 from .exec import ExecMixin
@@ -13,7 +14,7 @@ from .system import SystemMixin
 __all__ = ["Engine"]
 
 
-class Engine(ContainersMixin, ExecMixin, LogsMixin, LayersMixin, ImagesMixin, EventsMixin, SystemMixin):
+class Engine(ContainersMixin, ExecMixin, LogsMixin, LayersMixin, ImagesMixin, EventsMixin, SystemMixin, ArchiveMixin):
     """An async client of one Docker or Podman engine.
 
     ```python
