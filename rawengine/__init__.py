@@ -60,6 +60,18 @@ from ._models.images import (
     RootFS,
 )
 from ._models.layers import Change, ChangeKind, HistoryItem
+from ._models.stats import (
+    BlkioEntry,
+    BlkioStats,
+    ContainerStats,
+    CPUStats,
+    CPUUsage,
+    MemoryStats,
+    NetworkStats,
+    PidsStats,
+    PodmanContainerStats,
+    ThrottlingData,
+)
 from ._models.streams import Frame, StreamKind
 from ._models.system import ComponentVersion, Info, Ping, Version
 from ._rootfs import BUSYBOX_HTTPD_CMD, busybox_rootfs
@@ -67,6 +79,7 @@ from ._streams.archive import ArchiveStream
 from ._streams.events import EventStream
 from ._streams.output import ExecStream, LogStream
 from ._streams.progress import ProgressStream
+from ._streams.stats import StatsStream
 from ._transport import EngineTimeoutError
 
 __version__ = "0.1.0"
@@ -77,6 +90,10 @@ __all__ = [
     "ArchiveStream",
     "BUSYBOX_HTTPD_CMD",
     "BadRequestError",
+    "BlkioEntry",
+    "BlkioStats",
+    "CPUStats",
+    "CPUUsage",
     "Change",
     "ChangeKind",
     "ComponentVersion",
@@ -87,6 +104,7 @@ __all__ = [
     "ContainerCreated",
     "ContainerInspect",
     "ContainerState",
+    "ContainerStats",
     "ContainerSummary",
     "EndpointInfo",
     "Engine",
@@ -111,10 +129,14 @@ __all__ = [
     "LogStream",
     "MAX_API_VERSION",
     "MIN_API_VERSION",
+    "MemoryStats",
     "NetworkSettings",
+    "NetworkStats",
     "NotFoundError",
     "PathStat",
+    "PidsStats",
     "Ping",
+    "PodmanContainerStats",
     "PortBinding",
     "PortSummary",
     "ProgressDetail",
@@ -124,8 +146,10 @@ __all__ = [
     "RestartPolicy",
     "RootFS",
     "ServerError",
+    "StatsStream",
     "StreamError",
     "StreamKind",
+    "ThrottlingData",
     "TransportError",
     "Ulimit",
     "UnsafeArchiveError",

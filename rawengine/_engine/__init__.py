@@ -9,12 +9,15 @@ from .exec import ExecMixin
 from .images import ImagesMixin
 from .layers import LayersMixin
 from .logs import LogsMixin
+from .stats import StatsMixin
 from .system import SystemMixin
 
 __all__ = ["Engine"]
 
 
-class Engine(ContainersMixin, ExecMixin, LogsMixin, LayersMixin, ImagesMixin, EventsMixin, SystemMixin, ArchiveMixin):
+class Engine(
+    ContainersMixin, ExecMixin, LogsMixin, LayersMixin, ImagesMixin, EventsMixin, SystemMixin, ArchiveMixin, StatsMixin
+):
     """An async client of one Docker or Podman engine.
 
     ```python
