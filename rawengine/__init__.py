@@ -77,7 +77,7 @@ from ._models.system import ComponentVersion, Info, Ping, Version
 from ._rootfs import BUSYBOX_HTTPD_CMD, busybox_rootfs
 from ._streams.archive import ArchiveStream
 from ._streams.events import EventStream
-from ._streams.output import ExecStream, LogStream
+from ._streams.output import AttachStream, ExecStream, InteractiveStream, LogStream
 from ._streams.progress import ProgressStream
 from ._streams.stats import StatsStream
 from ._transport import EngineTimeoutError
@@ -88,6 +88,7 @@ __all__ = [
     "APIError",
     "Actor",
     "ArchiveStream",
+    "AttachStream",
     "BUSYBOX_HTTPD_CMD",
     "BadRequestError",
     "BlkioEntry",
@@ -126,6 +127,7 @@ __all__ = [
     "ImageInspect",
     "ImageSummary",
     "Info",
+    "InteractiveStream",
     "LogStream",
     "MAX_API_VERSION",
     "MIN_API_VERSION",

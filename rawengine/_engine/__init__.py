@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from .archive import ArchiveMixin
+from .attach import AttachMixin
 from .containers import ContainersMixin
 from .events import EventsMixin
 from .exec import ExecMixin
@@ -16,7 +17,16 @@ __all__ = ["Engine"]
 
 
 class Engine(
-    ContainersMixin, ExecMixin, LogsMixin, LayersMixin, ImagesMixin, EventsMixin, SystemMixin, ArchiveMixin, StatsMixin
+    ContainersMixin,
+    ExecMixin,
+    LogsMixin,
+    LayersMixin,
+    ImagesMixin,
+    EventsMixin,
+    SystemMixin,
+    ArchiveMixin,
+    StatsMixin,
+    AttachMixin,
 ):
     """An async client of one Docker or Podman engine.
 
