@@ -29,6 +29,7 @@ from ._exceptions import (
     StreamError,
     TransportError,
 )
+from ._hooks import CallFailed, RequestSent, ResponseReceived, StreamClosed
 from ._models.containers import (
     ContainerConfig,
     ContainerConfigInfo,
@@ -73,6 +74,7 @@ __all__ = [
     "Actor",
     "BUSYBOX_HTTPD_CMD",
     "BadRequestError",
+    "CallFailed",
     "Change",
     "ChangeKind",
     "ComponentVersion",
@@ -116,9 +118,12 @@ __all__ = [
     "ProgressMessage",
     "ProgressStream",
     "ProtocolError",
+    "RequestSent",
+    "ResponseReceived",
     "RestartPolicy",
     "RootFS",
     "ServerError",
+    "StreamClosed",
     "StreamError",
     "StreamKind",
     "TransportError",
