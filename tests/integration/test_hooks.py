@@ -2,6 +2,14 @@
 
 from __future__ import annotations
 
+import logging
+import pathlib
+import re
+import textwrap
+from typing import Any
+
+import pytest
+
 import rawengine
 from tests.conftest import Resources
 
@@ -31,3 +39,19 @@ async def test_hooks_see_every_call_in_order_with_its_status(engine_host: str, r
     assert set(closes) == {event.number for event in sent if event.kind != "plain"}
     for number, closed in closes.items():
         assert closed.elapsed >= responses[number].elapsed >= 0
+
+
+async def test_the_readme_hooks_example_logs_and_times_every_call(
+    engine_host: str, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    text = (pathlib.Path(__file__).parents[2] / "README.md").read_text()
+    match = re.search(r"### Request hooks.*?```python\n(.*?)```", text, re.S)
+    assert match is not None, "the README lost its hooks example"
+    body = textwrap.indent(match.group(1), "    ")
+    namespace: dict[str, Any] = {"rawengine": rawengine}
+    exec(compile(f"async def example():\n{body}\n    return timings", "README.md", "exec"), namespace)
+    monkeypatch.setenv("DOCKER_HOST", engine_host)
+    with caplog.at_level(logging.INFO, logger="engine"):
+        timings = await namespace["example"]()
+    assert set(timings) == {"/_ping", next(p for p in timings if p.endswith("/containers/json"))}
+    assert any("/containers/json -> 200 in" in message for message in caplog.messages)
