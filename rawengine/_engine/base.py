@@ -23,6 +23,7 @@ from .._exceptions import ProtocolError, error_from_response
 from .._hooks import CallFailed, CallKind, EventHooks, Hooks, RequestSent, ResponseReceived, StreamClosed
 from .._models.system import Ping
 from .._protocol.http11 import Head
+from .._slots import Slots
 from .._transport import Response, StreamingResponse, Transport, UnixTransport, UpgradedStream
 
 __all__ = ["DEFAULT_HOST", "EngineCore", "resolve_host"]
@@ -90,7 +91,7 @@ class EngineCore:
             major, minor = system_api.parse_api_version(api_version)  # ValueError now rather than a 400 later
             self._prefix = f"/v{major}.{minor}"
         self._kind: str | None = None
-        self._negotiation_lock: anyio.Lock | None = None
+        self._negotiation_lock = Slots(1)  # single-flight negotiation, on any backend
         self._closed = False
 
     # ------------------------------------------------------------ lifecycle
@@ -120,8 +121,6 @@ class EngineCore:
         prefix = self._prefix
         if prefix is not None:
             return prefix
-        if self._negotiation_lock is None:
-            self._negotiation_lock = anyio.Lock()
         async with self._negotiation_lock:  # single-flight: concurrent first calls ping once
             if self._prefix is None:
                 ping = await self._ping()
