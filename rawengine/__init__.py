@@ -30,6 +30,7 @@ from ._exceptions import (
     TransportError,
     UnsafeArchiveError,
 )
+from ._hooks import CallFailed, RequestSent, ResponseReceived, StreamClosed
 from ._models.archive import PathStat
 from ._models.containers import (
     ContainerConfig,
@@ -95,6 +96,7 @@ __all__ = [
     "BlkioStats",
     "CPUStats",
     "CPUUsage",
+    "CallFailed",
     "Change",
     "ChangeKind",
     "ComponentVersion",
@@ -145,10 +147,13 @@ __all__ = [
     "ProgressMessage",
     "ProgressStream",
     "ProtocolError",
+    "RequestSent",
+    "ResponseReceived",
     "RestartPolicy",
     "RootFS",
     "ServerError",
     "StatsStream",
+    "StreamClosed",
     "StreamError",
     "StreamKind",
     "ThrottlingData",
