@@ -54,7 +54,9 @@ async def main(host: str, megabytes: int) -> dict[str, object]:
             async with engine.get_archive(created.id, "/tmp/big.bin") as archive:
                 stat = archive.stat
                 left = None
+                biggest = 0
                 async for chunk in archive:
+                    biggest = max(biggest, len(chunk))
                     if left is None:  # the tar's first member header(s), then the data
                         header += chunk
                         if len(header) < 4096:
@@ -68,7 +70,11 @@ async def main(host: str, megabytes: int) -> dict[str, object]:
         finally:
             await engine.remove_container(created.id, force=True)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    return {"ok": got.digest() == expected.digest() and stat.size == size, "peak_rss_mib": round(peak, 1)}
+    return {
+        "ok": got.digest() == expected.digest() and stat.size == size,
+        "peak_rss_mib": round(peak, 1),
+        "largest_piece": biggest,  # the largest piece get_archive handed out (a diagnostic)
+    }
 
 
 def _strip_header(data: bytes) -> bytes:
