@@ -28,7 +28,9 @@ from ._exceptions import (
     ServerError,
     StreamError,
     TransportError,
+    UnsupportedError,
 )
+from ._models.container_ops import ContainerTop, ContainerUpdate
 from ._models.containers import (
     ContainerConfig,
     ContainerConfigInfo,
@@ -58,8 +60,32 @@ from ._models.images import (
     RootFS,
 )
 from ._models.layers import Change, ChangeKind, HistoryItem
+from ._models.mounts import (
+    BindMount,
+    BindOptions,
+    DriverConfig,
+    Mount,
+    MountPoint,
+    TmpfsMount,
+    TmpfsOptions,
+    VolumeMount,
+    VolumeOptions,
+)
+from ._models.networks import (
+    EndpointIPAMConfig,
+    EndpointSettings,
+    IPAMConfig,
+    IPAMInfo,
+    IPAMPool,
+    IPAMPoolInfo,
+    Network,
+    NetworkContainer,
+    NetworkCreated,
+    NetworkingConfig,
+)
 from ._models.streams import Frame, StreamKind
 from ._models.system import ComponentVersion, Info, Ping, Version
+from ._models.volumes import Volume, VolumeList, VolumesPruned
 from ._rootfs import BUSYBOX_HTTPD_CMD, busybox_rootfs
 from ._streams.events import EventStream
 from ._streams.output import ExecStream, LogStream
@@ -73,6 +99,8 @@ __all__ = [
     "Actor",
     "BUSYBOX_HTTPD_CMD",
     "BadRequestError",
+    "BindMount",
+    "BindOptions",
     "Change",
     "ChangeKind",
     "ComponentVersion",
@@ -84,7 +112,12 @@ __all__ = [
     "ContainerInspect",
     "ContainerState",
     "ContainerSummary",
+    "ContainerTop",
+    "ContainerUpdate",
+    "DriverConfig",
+    "EndpointIPAMConfig",
     "EndpointInfo",
+    "EndpointSettings",
     "Engine",
     "EngineError",
     "EngineTimeoutError",
@@ -99,6 +132,10 @@ __all__ = [
     "HistoryItem",
     "HostConfig",
     "HostConfigInfo",
+    "IPAMConfig",
+    "IPAMInfo",
+    "IPAMPool",
+    "IPAMPoolInfo",
     "ImageConfigInfo",
     "ImageDeleteItem",
     "ImageInspect",
@@ -107,7 +144,13 @@ __all__ = [
     "LogStream",
     "MAX_API_VERSION",
     "MIN_API_VERSION",
+    "Mount",
+    "MountPoint",
+    "Network",
+    "NetworkContainer",
+    "NetworkCreated",
     "NetworkSettings",
+    "NetworkingConfig",
     "NotFoundError",
     "Ping",
     "PortBinding",
@@ -121,9 +164,17 @@ __all__ = [
     "ServerError",
     "StreamError",
     "StreamKind",
+    "TmpfsMount",
+    "TmpfsOptions",
     "TransportError",
     "Ulimit",
+    "UnsupportedError",
     "Version",
+    "Volume",
+    "VolumeList",
+    "VolumeMount",
+    "VolumeOptions",
+    "VolumesPruned",
     "WaitResult",
     "busybox_rootfs",
 ]

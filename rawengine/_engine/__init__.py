@@ -2,18 +2,32 @@
 
 from __future__ import annotations
 
+from .container_ops import ContainerOpsMixin
 from .containers import ContainersMixin
 from .events import EventsMixin
 from .exec import ExecMixin
 from .images import ImagesMixin
 from .layers import LayersMixin
 from .logs import LogsMixin
+from .networks import NetworksMixin
 from .system import SystemMixin
+from .volumes import VolumesMixin
 
 __all__ = ["Engine"]
 
 
-class Engine(ContainersMixin, ExecMixin, LogsMixin, LayersMixin, ImagesMixin, EventsMixin, SystemMixin):
+class Engine(
+    ContainersMixin,
+    ExecMixin,
+    LogsMixin,
+    LayersMixin,
+    ImagesMixin,
+    EventsMixin,
+    SystemMixin,
+    NetworksMixin,
+    VolumesMixin,
+    ContainerOpsMixin,
+):
     """An async client of one Docker or Podman engine.
 
     ```python
