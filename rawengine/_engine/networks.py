@@ -8,14 +8,13 @@ from msgspec import UNSET
 
 from .._endpoints import Filters
 from .._endpoints import networks as api
-from .._exceptions import APIError, ConflictError, NotFoundError, ServerError
+from .._exceptions import APIError, ConflictError
 from .._models.networks import EndpointIPAMConfig, EndpointSettings, IPAMConfig, Network, NetworkCreate, NetworkCreated
 from .base import EngineCore
+from .prune import prune
 from .unset import given
 
 __all__ = ["NetworksMixin"]
-
-_PRUNE_ATTEMPTS = 3
 
 
 class NetworksMixin(EngineCore):
@@ -47,6 +46,7 @@ class NetworksMixin(EngineCore):
         """
         body = NetworkCreate(
             name=name,
+            check_duplicate=True,
             driver=given(driver),
             internal=given(internal),
             attachable=given(attachable),
@@ -132,19 +132,11 @@ class NetworksMixin(EngineCore):
         """Remove every network no container uses that matches `filters` (`{"label": ["k=v"]}`, `until`).
 
         Calls `POST /networks/prune`. Filter by label: without filters this removes other
-        people's unused networks too. Podman prunes while other clients create and remove
-        networks, and may then fail on one that went away under it: such a failure is retried
-        (up to three calls, which is safe: a prune has no effect that a second one repeats).
+        people's unused networks too. While another prune runs (Docker's 409) or when Podman
+        fails on a network another client removed meanwhile, the call is sent again, a few
+        times at most (see `_engine/prune.py`).
 
         Returns:
             The names of the removed networks.
         """
-        for attempt in range(1, _PRUNE_ATTEMPTS + 1):
-            try:
-                return (await self._json(api.prune(filters=filters), api.PRUNED)).networks_deleted or []
-            except (NotFoundError, ServerError) as exc:
-                if attempt == _PRUNE_ATTEMPTS or await self._engine_kind() != "podman":
-                    raise
-                if "not found" not in exc.message and "no such" not in exc.message:
-                    raise
-        raise AssertionError("unreachable")
+        return (await prune(self, api.prune(filters=filters), api.PRUNED)).networks_deleted or []

@@ -8,6 +8,7 @@ from .._endpoints import Filters
 from .._endpoints import volumes as api
 from .._models.volumes import Volume, VolumeCreate, VolumeList, VolumesPruned
 from .base import EngineCore
+from .prune import prune
 from .release import engine_release, unsupported
 from .unset import given
 
@@ -75,6 +76,8 @@ class VolumesMixin(EngineCore):
           refuse the `all` filter (Docker 400, Podman 500). `all=True` is sent to them without
           it (same effect); `all=False` cannot be honoured, so nothing is sent.
 
+        While another prune runs (Docker's 409), the call is sent again, a few times at most.
+
         Returns:
             `VolumesPruned(volumes_deleted, space_reclaimed)`.
 
@@ -89,5 +92,5 @@ class VolumesMixin(EngineCore):
                 release,
                 "this engine always prunes named volumes too; pass all=True to prune them all",
             )
-        reply = await self._json(api.prune(filters=filters, all=all and knows_all), api.PRUNED)
+        reply = await prune(self, api.prune(filters=filters, all=all and knows_all), api.PRUNED)
         return VolumesPruned(volumes_deleted=reply.volumes_deleted or [], space_reclaimed=reply.space_reclaimed)

@@ -45,7 +45,7 @@ class NetworkCreate(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=Tru
     """The body of `POST /networks/create` (built by `Engine.create_network`)."""
 
     name: str
-    check_duplicate: bool = True  # Docker before API 1.44 creates a second network of the same name without it
+    check_duplicate: bool  # always sent (True): Docker before API 1.44 creates a second network of that name
     driver: str | UnsetType = UNSET
     internal: bool | UnsetType = UNSET
     attachable: bool | UnsetType = UNSET
