@@ -59,8 +59,8 @@ class VolumesMixin(EngineCore):
         """Remove a volume. Calls `DELETE /volumes/{name}`.
 
         Raises:
-            NotFoundError: no such volume (even with `force`).
-            ConflictError: a container uses it (`force` does not override that on either engine).
+            NotFoundError: no such volume (with `force`, both engines answer that with success).
+            ConflictError: a container uses it, running or not.
         """
         await self._send(api.remove(volume, force=force))
 
