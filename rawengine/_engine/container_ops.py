@@ -6,6 +6,7 @@ from msgspec import UNSET
 
 from .._endpoints import container_ops as api
 from .._endpoints import containers as containers_api
+from .._exceptions import ConflictError
 from .._models.container_ops import ContainerTop, ContainerUpdate
 from .._models.containers import ContainerInspect, ContainerSummary, PortBinding
 from .base import EngineCore
@@ -24,13 +25,18 @@ class ContainerOpsMixin(EngineCore):
 
         Raises:
             NotFoundError: no such container.
-            ConflictError: the container is not running.
-            UnsupportedError: Podman could not run `ps` in the container (it answers an empty
-                200 when the image has none): pass psgo descriptors.
+            ConflictError: the container is not running (Podman answers that with an empty 200,
+                which is checked against inspect).
+            UnsupportedError: Podman could not run `ps` in the running container (the same
+                empty 200 when the image has none): pass psgo descriptors.
         """
         request = api.top(container, ps_args=ps_args)
         response = await self._send(request)
-        if not response.content.strip():
+        if not response.content.strip():  # Podman: 200 and nothing, when its ps could not run
+            state = (await self._json(containers_api.inspect(container), containers_api.INSPECT)).state
+            if not state.running:
+                message = f"container {container} is not running ({state.status})"
+                raise ConflictError(message, status_code=409, method=request.method, path=request.path)
             release = await engine_release(self)
             hint = "the engine ran no ps in the container (the image has none?); pass ps_args='pid,user,args'"
             raise unsupported(f"top_container(ps_args={ps_args!r})", release, hint)

@@ -4,6 +4,7 @@ mounts work, remove and prune touch only what they should."""
 from __future__ import annotations
 
 import os
+import pathlib
 import tempfile
 from collections.abc import AsyncIterator
 
@@ -84,10 +85,9 @@ async def test_named_volume_outlives_its_container(
     assert result.stdout == b"kept\n"
 
 
-async def test_tmpfs_and_bind_mounts(engine: rawengine.Engine, resources: Resources, engine_name: str) -> None:
+async def test_tmpfs_and_bind_mounts(engine: rawengine.Engine, resources: Resources) -> None:
     with tempfile.TemporaryDirectory(prefix="rn-nv-") as host_dir:
-        with open(os.path.join(host_dir, "hello"), "w") as f:
-            f.write("from the host\n")
+        pathlib.Path(host_dir, "hello").write_text("from the host\n")
         os.chmod(host_dir, 0o755)
         config = _with_mounts(
             ["sleep", "60"],
