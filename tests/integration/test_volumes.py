@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 import pathlib
 import tempfile
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 
 import pytest
 
@@ -85,32 +85,38 @@ async def test_named_volume_outlives_its_container(
     assert result.stdout == b"kept\n"
 
 
-async def test_tmpfs_and_bind_mounts(engine: rawengine.Engine, resources: Resources) -> None:
-    with tempfile.TemporaryDirectory(prefix="rn-nv-") as host_dir:
-        pathlib.Path(host_dir, "hello").write_text("from the host\n")
-        os.chmod(host_dir, 0o755)
-        config = _with_mounts(
-            ["sleep", "60"],
-            rawengine.BindMount(
-                source=host_dir,
-                target="/host",
-                read_only=True,
-                bind_options=rawengine.BindOptions(propagation="rprivate"),
-            ),
-            rawengine.TmpfsMount(
-                target="/scratch", tmpfs_options=rawengine.TmpfsOptions(size_bytes=4 * 2**20, mode=0o1777)
-            ),
-        )
-        cid = await resources.container(config)
-        assert (await engine.run_exec(cid, ["cat", "/host/hello"])).stdout == b"from the host\n"
-        refused = await engine.run_exec(cid, ["sh", "-c", "echo x > /host/new"])
-        assert refused.exit_code != 0  # read-only bind
-        mounts = (await engine.run_exec(cid, ["grep", " /scratch ", "/proc/mounts"])).stdout.decode()
-        assert mounts.startswith("tmpfs /scratch tmpfs") and "size=4096k" in mounts, mounts
-        mode = await engine.run_exec(cid, ["stat", "-c", "%a", "/scratch"])
-        assert mode.stdout == b"1777\n"
-        wrote = await engine.run_exec(cid, ["sh", "-c", "echo t > /scratch/f && cat /scratch/f"])
-        assert wrote.stdout == b"t\n"
+@pytest.fixture
+def host_dir() -> Iterator[str]:
+    """A host folder to bind-mount, holding `hello`, removed afterwards."""
+    with tempfile.TemporaryDirectory(prefix="rn-nv-") as path:
+        pathlib.Path(path, "hello").write_text("from the host\n")
+        os.chmod(path, 0o755)
+        yield path
+
+
+async def test_tmpfs_and_bind_mounts(engine: rawengine.Engine, resources: Resources, host_dir: str) -> None:
+    config = _with_mounts(
+        ["sleep", "60"],
+        rawengine.BindMount(
+            source=host_dir,
+            target="/host",
+            read_only=True,
+            bind_options=rawengine.BindOptions(propagation="rprivate"),
+        ),
+        rawengine.TmpfsMount(
+            target="/scratch", tmpfs_options=rawengine.TmpfsOptions(size_bytes=4 * 2**20, mode=0o1777)
+        ),
+    )
+    cid = await resources.container(config)
+    assert (await engine.run_exec(cid, ["cat", "/host/hello"])).stdout == b"from the host\n"
+    refused = await engine.run_exec(cid, ["sh", "-c", "echo x > /host/new"])
+    assert refused.exit_code != 0  # read-only bind
+    mounts = (await engine.run_exec(cid, ["grep", " /scratch ", "/proc/mounts"])).stdout.decode()
+    assert mounts.startswith("tmpfs /scratch tmpfs") and "size=4096k" in mounts, mounts
+    mode = await engine.run_exec(cid, ["stat", "-c", "%a", "/scratch"])
+    assert mode.stdout == b"1777\n"
+    wrote = await engine.run_exec(cid, ["sh", "-c", "echo t > /scratch/f && cat /scratch/f"])
+    assert wrote.stdout == b"t\n"
 
 
 async def test_prune_removes_only_unused_labelled_volumes(
