@@ -22,7 +22,14 @@ def example_source(prefix: str, label: str, subnet: str, image: str) -> str:
     match = re.search(r"### Networks, volumes and the small container operations\n\n```python\n(.*?)```", text, re.S)
     assert match is not None, "the README lost its networks-and-volumes example"
     source = match.group(1)
-    for old, new in (("tour/web:base", image), ("tour-", prefix), ("app=tour", label), ('"app": "tour"', '"app": "%s"' % label[4:]), ("10.123.0", subnet)):  # fmt: skip
+    swaps = (
+        ("tour/web:base", image),
+        ("tour-", prefix),
+        ("app=tour", label),
+        ('"app": "tour"', f'"app": "{label[4:]}"'),
+        ("10.123.0", subnet),
+    )
+    for old, new in swaps:
         assert old in source
         source = source.replace(old, new)
     return source
