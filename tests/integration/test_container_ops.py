@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import anyio
 import pytest
 
 import rawengine
@@ -14,7 +15,13 @@ async def test_top(engine: rawengine.Engine, resources: Resources, engine_name: 
     cid = await resources.container(rawengine.ContainerConfig(cmd=["sleep", "61"]))
     # Docker hands ps_args to the host's ps, Podman to psgo: each its own spelling of "pid and command"
     ps_args = "-o pid,args" if engine_name == "docker" else "pid,args"
-    top = await engine.top_container(cid, ps_args=ps_args)
+    # Right after start, PID 1 may still be the runtime's init, before it execs `sleep`: ask until it has
+    with anyio.fail_after(20):
+        while True:
+            top = await engine.top_container(cid, ps_args=ps_args)
+            if len(top.titles) == 2 and "sleep 61" in top.column(top.titles[1]):
+                break
+            await anyio.sleep(0.05)
     assert top.titles[0] == "PID" and len(top.titles) == 2
     assert "sleep 61" in top.column(top.titles[1])
     assert all(pid.isdigit() for pid in top.column("PID"))
