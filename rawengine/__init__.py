@@ -30,6 +30,7 @@ from ._exceptions import (
     TransportError,
     UnsupportedError,
 )
+from ._hooks import CallFailed, RequestSent, ResponseReceived, StreamClosed
 from ._models.container_ops import ContainerTop, ContainerUpdate
 from ._models.containers import (
     ContainerConfig,
@@ -101,6 +102,7 @@ __all__ = [
     "BadRequestError",
     "BindMount",
     "BindOptions",
+    "CallFailed",
     "Change",
     "ChangeKind",
     "ComponentVersion",
@@ -159,9 +161,12 @@ __all__ = [
     "ProgressMessage",
     "ProgressStream",
     "ProtocolError",
+    "RequestSent",
+    "ResponseReceived",
     "RestartPolicy",
     "RootFS",
     "ServerError",
+    "StreamClosed",
     "StreamError",
     "StreamKind",
     "TmpfsMount",
