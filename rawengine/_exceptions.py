@@ -153,6 +153,8 @@ _PODMAN_CONFLICT = (
     "network is being used",  # Podman: network remove while containers use it
     "is not connected to network",  # both engines (500): disconnect a container that is not attached
     "is not paused",  # Docker 20.10 (500): unpause a container that is not paused
+    "is already connected to network",  # Podman: network connect of a container attached already
+    "is already allocated",  # Podman: network connect with a static address another container has
 )
 _PODMAN_NOT_FOUND = (
     "layer not known",  # GET /containers/{id}/changes of an unknown container (Podman 4.3)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
 
 from msgspec import UNSET
 
@@ -90,7 +91,8 @@ class NetworksMixin(EngineCore):
 
         Raises:
             NotFoundError: no such network or container.
-            ConflictError: the address is taken, or the container is already attached.
+            ConflictError: the address is taken, or the container is already attached (Docker
+                answers both with 403, Podman with 500).
         """
         if endpoint is None and (aliases or ipv4_address or ipv6_address):
             ipam = EndpointIPAMConfig(ipv4_address=given(ipv4_address), ipv6_address=given(ipv6_address))
@@ -98,7 +100,8 @@ class NetworksMixin(EngineCore):
                 aliases=given(list(aliases) if aliases else None),
                 ipam_config=ipam if ipv4_address or ipv6_address else UNSET,
             )
-        await self._send(api.connect(network, container, endpoint))
+        async with _forbidden_as_conflict():
+            await self._send(api.connect(network, container, endpoint))
 
     async def disconnect_network(self, network: str, container: str, *, force: bool = False) -> None:
         """Detach a container from a network. Calls `POST /networks/{id}/disconnect`.
@@ -121,12 +124,8 @@ class NetworksMixin(EngineCore):
         """
         if await self._engine_kind() == "podman":
             network = (await self.inspect_network(network)).name
-        try:
+        async with _forbidden_as_conflict("active endpoints"):
             await self._send(api.remove(network))
-        except APIError as exc:
-            if exc.status_code == 403 and "active endpoints" in exc.message:
-                raise ConflictError(exc.message, status_code=403, method=exc.method, path=exc.path) from exc
-            raise
 
     async def prune_networks(self, *, filters: Filters | None = None) -> list[str]:
         """Remove every network no container uses that matches `filters` (`{"label": ["k=v"]}`, `until`).
@@ -140,3 +139,15 @@ class NetworksMixin(EngineCore):
             The names of the removed networks.
         """
         return (await prune(self, api.prune(filters=filters), api.PRUNED)).networks_deleted or []
+
+
+@asynccontextmanager
+async def _forbidden_as_conflict(phrase: str = "") -> AsyncIterator[None]:
+    """Docker answers 403 for network states that conflict (in use, attached already, address
+    taken), where its other endpoints answer 409: raise those as `ConflictError` too."""
+    try:
+        yield
+    except APIError as exc:
+        if exc.status_code == 403 and phrase in exc.message:
+            raise ConflictError(exc.message, status_code=403, method=exc.method, path=exc.path) from exc
+        raise

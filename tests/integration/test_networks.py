@@ -90,7 +90,7 @@ async def test_two_containers_reach_each_other_by_alias(
 
 
 async def test_static_address_and_disconnect(
-    engine: rawengine.Engine, resources: Resources, networks: Networks
+    engine: rawengine.Engine, resources: Resources, networks: Networks, engine_name: str
 ) -> None:
     name, prefix = await networks.create(subnet=True)
     cid = await resources.container()
@@ -100,6 +100,12 @@ async def test_static_address_and_disconnect(
     assert endpoint.aliases is not None and "db" in endpoint.aliases
     attached = (await engine.inspect_network(name)).containers or {}
     assert attached[cid].ipv4_address == f"{prefix}.77/24"
+    with pytest.raises(rawengine.ConflictError):  # attached already: Docker's 403, Podman's 500
+        await engine.connect_network(name, cid)
+    if engine_name == "docker":  # Podman 4.3 refuses it too, but then fails to inspect the network (500)
+        other = await resources.container()
+        with pytest.raises(rawengine.ConflictError):  # the address is taken
+            await engine.connect_network(name, other, ipv4_address=f"{prefix}.77")
     with pytest.raises(rawengine.ConflictError):  # in use: Docker's 403, Podman's 500
         await engine.remove_network(name)
     await engine.disconnect_network(name, cid)

@@ -140,6 +140,10 @@ async def test_docker_network_in_use_is_a_conflict() -> None:
         with pytest.raises(rawengine.ConflictError) as info:
             await engine.remove_network("n")
     assert (info.value.status_code, info.value.message) == (403, message)
+    routes = {"/networks/n/connect": lambda r: httpx.Response(403, json={"message": "Address already in use"})}
+    async with engine_for("docker", "20.10.24", "1.41", routes, []) as engine:
+        with pytest.raises(rawengine.ConflictError, match="Address already in use"):
+            await engine.connect_network("n", "c", ipv4_address="10.0.0.9")
     forbidden = {"message": "bridge is a pre-defined network and cannot be removed"}
     routes = {"/networks/bridge": lambda r: httpx.Response(403, json=forbidden)}
     async with engine_for("docker", "20.10.24", "1.41", routes, []) as engine:
@@ -167,7 +171,10 @@ async def test_podman_empty_top(running: bool, error: type[Exception]) -> None:
       "network is being used", rawengine.ConflictError),
      (500, "container 7408 is not connected to network n", rawengine.ConflictError),
      (500, "Container 361f is not paused", rawengine.ConflictError),
-     (409, "remove v: volume is in use - [361f]", rawengine.ConflictError)],
+     (409, "remove v: volume is in use - [361f]", rawengine.ConflictError),
+     (500, 'container 1ffd is already connected to network "n": network is already connected', rawengine.ConflictError),
+     (500, "IPAM error: requested ip address 10.2.7.9 is already allocated to container ID 1ffd",
+      rawengine.ConflictError)],
 )  # fmt: skip
 def test_recorded_errors_are_classified(status: int, message: str, cls: type[rawengine.APIError]) -> None:
     from rawengine._exceptions import error_from_response
