@@ -54,9 +54,13 @@ async def networks(engine: rawengine.Engine, resources: Resources) -> AsyncItera
         await owned.cleanup()
 
 
-async def test_create_inspect_list_and_duplicate(engine: rawengine.Engine, networks: Networks) -> None:
-    name, prefix = await networks.create(subnet=True, internal=True)
+async def test_create_inspect_list_and_duplicate(
+    engine: rawengine.Engine, networks: Networks, engine_name: str
+) -> None:
+    mtu = {"com.docker.network.driver.mtu": "1400"} if engine_name == "docker" else {"mtu": "1400"}
+    name, prefix = await networks.create(subnet=True, internal=True, driver="bridge", options=mtu)
     info = await engine.inspect_network(name)
+    assert info.options == mtu
     assert info.name == name and info.internal and info.driver == "bridge"
     assert info.subnets == [f"{prefix}.0/24"] and info.gateways == [f"{prefix}.1"]
     assert info.labels == {LABEL: networks.run_label.partition("=")[2]}
