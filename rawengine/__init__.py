@@ -29,9 +29,11 @@ from ._exceptions import (
     StreamError,
     TransportError,
     UnsafeArchiveError,
+    UnsupportedError,
 )
 from ._hooks import CallFailed, RequestSent, ResponseReceived, StreamClosed
 from ._models.archive import PathStat
+from ._models.container_ops import ContainerTop, ContainerUpdate
 from ._models.containers import (
     ContainerConfig,
     ContainerConfigInfo,
@@ -61,6 +63,29 @@ from ._models.images import (
     RootFS,
 )
 from ._models.layers import Change, ChangeKind, HistoryItem
+from ._models.mounts import (
+    BindMount,
+    BindOptions,
+    DriverConfig,
+    Mount,
+    MountPoint,
+    TmpfsMount,
+    TmpfsOptions,
+    VolumeMount,
+    VolumeOptions,
+)
+from ._models.networks import (
+    EndpointIPAMConfig,
+    EndpointSettings,
+    IPAMConfig,
+    IPAMInfo,
+    IPAMPool,
+    IPAMPoolInfo,
+    Network,
+    NetworkContainer,
+    NetworkCreated,
+    NetworkingConfig,
+)
 from ._models.stats import (
     BlkioEntry,
     BlkioStats,
@@ -75,6 +100,7 @@ from ._models.stats import (
 )
 from ._models.streams import Frame, StreamKind
 from ._models.system import ComponentVersion, Info, Ping, Version
+from ._models.volumes import Volume, VolumeList, VolumesPruned
 from ._rootfs import BUSYBOX_HTTPD_CMD, busybox_rootfs
 from ._streams.archive import ArchiveStream
 from ._streams.events import EventStream
@@ -92,6 +118,8 @@ __all__ = [
     "AttachStream",
     "BUSYBOX_HTTPD_CMD",
     "BadRequestError",
+    "BindMount",
+    "BindOptions",
     "BlkioEntry",
     "BlkioStats",
     "CPUStats",
@@ -109,7 +137,12 @@ __all__ = [
     "ContainerState",
     "ContainerStats",
     "ContainerSummary",
+    "ContainerTop",
+    "ContainerUpdate",
+    "DriverConfig",
+    "EndpointIPAMConfig",
     "EndpointInfo",
+    "EndpointSettings",
     "Engine",
     "EngineError",
     "EngineTimeoutError",
@@ -124,6 +157,10 @@ __all__ = [
     "HistoryItem",
     "HostConfig",
     "HostConfigInfo",
+    "IPAMConfig",
+    "IPAMInfo",
+    "IPAMPool",
+    "IPAMPoolInfo",
     "ImageConfigInfo",
     "ImageDeleteItem",
     "ImageInspect",
@@ -134,8 +171,14 @@ __all__ = [
     "MAX_API_VERSION",
     "MIN_API_VERSION",
     "MemoryStats",
+    "Mount",
+    "MountPoint",
+    "Network",
+    "NetworkContainer",
+    "NetworkCreated",
     "NetworkSettings",
     "NetworkStats",
+    "NetworkingConfig",
     "NotFoundError",
     "PathStat",
     "PidsStats",
@@ -157,10 +200,18 @@ __all__ = [
     "StreamError",
     "StreamKind",
     "ThrottlingData",
+    "TmpfsMount",
+    "TmpfsOptions",
     "TransportError",
     "Ulimit",
     "UnsafeArchiveError",
+    "UnsupportedError",
     "Version",
+    "Volume",
+    "VolumeList",
+    "VolumeMount",
+    "VolumeOptions",
+    "VolumesPruned",
     "WaitResult",
     "busybox_rootfs",
 ]

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from .archive import ArchiveMixin
 from .attach import AttachMixin
+from .container_ops import ContainerOpsMixin
 from .containers import ContainersMixin
 from .events import EventsMixin
 from .exec import ExecMixin
 from .images import ImagesMixin
 from .layers import LayersMixin
 from .logs import LogsMixin
+from .networks import NetworksMixin
 from .stats import StatsMixin
 from .system import SystemMixin
+from .volumes import VolumesMixin
 
 __all__ = ["Engine"]
 
@@ -27,6 +30,9 @@ class Engine(
     ArchiveMixin,
     StatsMixin,
     AttachMixin,
+    NetworksMixin,
+    VolumesMixin,
+    ContainerOpsMixin,
 ):
     """An async client of one Docker or Podman engine.
 

@@ -7,10 +7,13 @@ rotated each round), reported as a table and, with `--plot`, as curves:
 * `list`: `list_containers` over N labelled containers (created, never started): the typed
   decode cost per container;
 * `history`: `image_history` of an image built with N `ENV` steps (N history rows);
-* `events`: N past events replayed with `since`/`until` (a container sent N `SIGCONT` kills):
-  events per second decoded, and every event counted (none lost, none repeated).
+* `events`: a live storm of N events (N `SIGCONT` kills of one container, sent by a separate
+  process over a blocking socket as fast as the engine takes them) read by each client in turn:
+  every event counted (none lost), and the client's CPU time per event. Past events cannot be
+  used: dockerd replays only the last 256 through `since` (measured here: 239 of 1,000).
 
-Each point is the median of `--rounds` timed calls per client. `peak MiB` is the Python heap's
+Each point is the median of `--rounds` timed calls per client (one storm each for events); `cpu`
+is this process's CPU time over the call (docker-py's thread included). `peak MiB` is the Python heap's
 peak during one more, untimed call (tracemalloc): flat memory shows as a flat column for the
 streamed operation (events). The 1 GiB logs curve of issue 15 is not measured here yet.
 """
@@ -21,7 +24,6 @@ import abc
 import argparse
 import io
 import json
-import math
 import statistics
 import sys
 import tarfile
@@ -34,6 +36,8 @@ from importlib.util import find_spec
 from typing import Any
 
 import anyio
+import anyio.abc
+import anyio.from_thread
 import anyio.to_thread
 
 import rawengine
@@ -51,6 +55,7 @@ class Point:
     size: int
     client: str
     median_s: float
+    cpu_s: float  # this process's CPU time over the call, median (docker-py's thread included)
     rounds: int
     items: int  # what the call returned (containers, rows, events); another count than `size` is a loss or a repeat
     peak_mib: float
@@ -66,13 +71,56 @@ class Fixture:
 
     run_id: str
     base_image: str
-    container: str = ""  # the event source
-    since: float = 0.0
-    until: float = 0.0
+    storm: Storm | None = None
     images: dict[int, str] = field(default_factory=dict)  # layers -> image
 
 
 Call = Callable[[], Awaitable[int]]
+
+# The storm's sender: one kept-alive blocking socket, one kill after another, each reply read.
+_SENDER = """
+import socket, sys
+path, target, count = sys.argv[1], sys.argv[2], int(sys.argv[3])
+sock = socket.socket(socket.AF_UNIX)
+sock.connect(path)
+request = ("POST %s HTTP/1.1\\r\\nHost: docker\\r\\nContent-Length: 0\\r\\n\\r\\n" % target).encode()
+for _ in range(count):
+    sock.sendall(request)
+    reply = b""
+    while b"\\r\\n\\r\\n" not in reply:
+        data = sock.recv(65536)
+        if not data:
+            sys.exit("the engine closed the connection")
+        reply += data
+    if not reply.startswith(b"HTTP/1.1 204"):
+        sys.exit(reply[:200].decode("latin-1"))
+"""
+
+
+@dataclass
+class Storm:
+    """`count` kill events of `container`, started once a subscriber has seen a marker (a pause)."""
+
+    engine: rawengine.Engine
+    container: str
+    count: int
+    socket_path: str
+
+    @property
+    def deadline(self) -> float:
+        return 60.0 + self.count / 50  # seconds a storm may take before its missing events count as lost
+
+    async def mark(self, seen: anyio.Event) -> None:
+        """Pause and unpause until the subscriber says it saw a pause: its stream is live then."""
+        while not seen.is_set():
+            await self.engine.pause_container(self.container)
+            await self.engine.unpause_container(self.container)
+            with anyio.move_on_after(0.2):
+                await seen.wait()
+
+    async def run(self) -> None:
+        target = f"/v{self.engine.api_version}/containers/{self.container}/kill?signal=SIGCONT"
+        await anyio.run_process([sys.executable, "-c", _SENDER, self.socket_path, target, str(self.count)])
 
 
 class _Client(abc.ABC):
@@ -91,7 +139,7 @@ class _Client(abc.ABC):
     def history(self, image: str) -> Call: ...
 
     @abc.abstractmethod
-    def events(self, fixture: Fixture) -> Call: ...
+    def events(self, storm: Storm) -> Call: ...
 
 
 class _Rawengine(_Client):
@@ -115,13 +163,21 @@ class _Rawengine(_Client):
 
         return call
 
-    def events(self, fixture: Fixture) -> Call:
+    def events(self, storm: Storm) -> Call:
         async def call() -> int:
-            count = 0
-            filters = {"container": [fixture.container], "type": ["container"]}
-            async with self.engine.event_stream(filters=filters, since=fixture.since, until=fixture.until) as events:
-                async for event in events:
-                    count += event.action == "kill"
+            seen, count = anyio.Event(), 0
+            filters = {"container": [storm.container], "type": ["container"]}
+            async with self.engine.event_stream(filters=filters) as events, anyio.create_task_group() as tasks:
+                tasks.start_soon(storm.mark, seen)
+                with anyio.move_on_after(storm.deadline):
+                    async for event in events:
+                        if event.action == "kill":
+                            count += 1
+                            if count == storm.count:
+                                break
+                        elif event.action == "pause" and not seen.is_set():
+                            seen.set()
+                            tasks.start_soon(storm.run)
             return count
 
         return call
@@ -151,16 +207,24 @@ class _Aiodocker(_Client):
 
         return call
 
-    def events(self, fixture: Fixture) -> Call:
+    def events(self, storm: Storm) -> Call:
         async def call() -> int:
-            filters = json.dumps({"container": [fixture.container], "type": ["container"]})
-            subscriber = self.docker.events.subscribe(
-                since=str(int(fixture.since)), until=str(int(fixture.until)), filters=filters
-            )
-            count = 0
+            seen, count = anyio.Event(), 0
+            filters = json.dumps({"container": [storm.container], "type": ["container"]})
+            subscriber = self.docker.events.subscribe(filters=filters)
             try:
-                while (event := await subscriber.get()) is not None:
-                    count += event.get("Action") == "kill"
+                async with anyio.create_task_group() as tasks:
+                    tasks.start_soon(storm.mark, seen)
+                    with anyio.move_on_after(storm.deadline):
+                        while (event := await subscriber.get()) is not None:
+                            action = event.get("Action")
+                            if action == "kill":
+                                count += 1
+                                if count == storm.count:
+                                    break
+                            elif action == "pause" and not seen.is_set():
+                                seen.set()
+                                tasks.start_soon(storm.run)
             finally:
                 await self.docker.events.stop()
             return count
@@ -193,13 +257,36 @@ class _DockerPy(_Client):
     def history(self, image: str) -> Call:
         return self._threaded(lambda: len(self.client.history(image)))
 
-    def events(self, fixture: Fixture) -> Call:
-        def work() -> int:
-            filters = {"container": [fixture.container], "type": ["container"]}
-            stream = self.client.events(since=fixture.since, until=fixture.until, filters=filters, decode=True)
-            return sum(event.get("Action") == "kill" for event in stream)
+    def events(self, storm: Storm) -> Call:
+        async def call() -> int:
+            seen = anyio.Event()
 
-        return self._threaded(work)
+            def work(tasks: anyio.abc.TaskGroup) -> int:
+                # `until` ends docker-py's blocking stream if events go missing (it has no timeout of its own)
+                until = int(time.time() + storm.deadline)
+                filters = {"container": [storm.container], "type": ["container"]}
+                stream = self.client.events(filters=filters, until=until, decode=True)
+                count = 0
+                try:
+                    for event in stream:
+                        action = event.get("Action")
+                        if action == "kill":
+                            count += 1
+                            if count == storm.count:
+                                break
+                        elif action == "pause" and not seen.is_set():
+                            anyio.from_thread.run_sync(seen.set)
+                            anyio.from_thread.run_sync(tasks.start_soon, storm.run)
+                finally:
+                    stream.close()
+                return count
+
+            async with anyio.create_task_group() as tasks:
+                tasks.start_soon(storm.mark, seen)
+                count = await anyio.to_thread.run_sync(work, tasks)
+            return count
+
+        return call
 
 
 CLIENTS: dict[str, tuple[type[_Client], str | None]] = {
@@ -209,11 +296,11 @@ CLIENTS: dict[str, tuple[type[_Client], str | None]] = {
 }
 
 
-async def _timed(call: Call) -> tuple[float, int]:
-    # docker-py's hop to a thread is in its figure: about 0.1 ms, small beside these calls
-    start = time.perf_counter()
+async def _timed(call: Call) -> tuple[float, float, int]:
+    """Wall and process CPU seconds of one call, and what it returned."""
+    start, cpu = time.perf_counter(), time.process_time()
     items = await call()
-    return time.perf_counter() - start, items
+    return time.perf_counter() - start, time.process_time() - cpu, items
 
 
 async def _peak(call: Call) -> float:
@@ -225,23 +312,34 @@ async def _peak(call: Call) -> float:
         tracemalloc.stop()
 
 
-async def _point(op: str, size: int, calls: dict[str, Call], rounds: int, expected: int) -> list[Point]:
+async def _point(
+    op: str, size: int, calls: dict[str, Call], rounds: int, expected: int, *, warmup: bool = True
+) -> list[Point]:
     """Each client's median over `rounds`; `items` is its first wrong count, if any (a loss or a repeat)."""
     names = list(calls)
     times: dict[str, list[float]] = {name: [] for name in names}
+    cpus: dict[str, list[float]] = {name: [] for name in names}
     wrong: dict[str, int] = {}  # the first count that was not `expected`, per client
-    for name in names:  # one untimed warm-up call each
+    for name in names if warmup else ():  # one untimed warm-up call each
         await calls[name]()
     for index in range(rounds):
         order = names[index % len(names) :] + names[: index % len(names)]
         for name in order:
-            seconds, items = await _timed(calls[name])
+            seconds, cpu, items = await _timed(calls[name])
             times[name].append(seconds)
+            cpus[name].append(cpu)
             if items != expected:
                 wrong.setdefault(name, items)
     return [
         Point(
-            op, size, name, statistics.median(times[name]), rounds, wrong.get(name, expected), await _peak(calls[name])
+            op,
+            size,
+            name,
+            statistics.median(times[name]),
+            statistics.median(cpus[name]),
+            rounds,
+            wrong.get(name, expected),
+            await _peak(calls[name]),
         )
         for name in names
     ]
@@ -274,22 +372,15 @@ async def _layered_image(engine: rawengine.Engine, fixture: Fixture, layers: int
     return tag
 
 
-async def _record_events(engine: rawengine.Engine, fixture: Fixture, count: int) -> None:
-    config = rawengine.ContainerConfig(image=fixture.base_image, cmd=["sleep", "3600"], labels={LABEL: fixture.run_id})
-    fixture.container = (await engine.create_container(config)).id
-    await engine.start_container(fixture.container)
-    fixture.since = float(math.floor(time.time()))  # whole seconds: docker-py truncates since and until
-    limiter = anyio.Semaphore(16)
-
-    async def kill() -> None:
-        async with limiter:
-            await engine.kill_container(fixture.container, signal="SIGCONT")
-
-    async with anyio.create_task_group() as tasks:
-        for _ in range(count):
-            tasks.start_soon(kill)
-    fixture.until = float(math.ceil(time.time()) + 1)
-    await anyio.sleep(fixture.until - time.time() + 0.1)  # `until` must be in the past, or a replay waits for it
+async def _storm(engine: rawengine.Engine, fixture: Fixture, count: int) -> Storm:
+    if fixture.storm is None:
+        labels = {LABEL: fixture.run_id}
+        config = rawengine.ContainerConfig(image=fixture.base_image, cmd=["sleep", "3600"], labels=labels)
+        container = (await engine.create_container(config)).id
+        await engine.start_container(container)
+        fixture.storm = Storm(engine, container, count, engine.host.removeprefix("unix://"))
+    fixture.storm.count = count
+    return fixture.storm
 
 
 async def _cleanup(engine: rawengine.Engine, fixture: Fixture) -> None:
@@ -312,10 +403,11 @@ async def measure(
     rounds: int = 5,
     clients: Sequence[str] = tuple(CLIENTS),
     base_image: str = "",
+    run_id: str = "",
     log: Callable[[str], None] = print,
 ) -> list[Point]:
-    """Every point of the three curves; what it made is removed even when it fails."""
-    fixture = Fixture(run_id=uuid.uuid4().hex[:10], base_image=base_image)
+    """Every point of the three curves; what it made (labelled `run_id`) is removed even when it fails."""
+    fixture = Fixture(run_id=run_id or uuid.uuid4().hex[:10], base_image=base_image)
     opened: list[_Client] = []
     points: list[Point] = []
     async with rawengine.Engine(host) as engine:
@@ -344,9 +436,9 @@ async def measure(
                 points += await _point("history", rows, {c.name: c.history(image) for c in opened}, rounds, rows)
                 log(_line(points[-len(opened) :]))
             for size in sorted(events):
-                await _record_events(engine, fixture, size)
-                calls = {c.name: c.events(fixture) for c in opened}
-                points += await _point("events", size, calls, rounds, size)
+                storm = await _storm(engine, fixture, size)
+                calls = {c.name: c.events(storm) for c in opened}
+                points += await _point("events", size, calls, 1, size, warmup=False)  # storms are long: one each
                 log(_line(points[-len(opened) :]))
         finally:
             with anyio.CancelScope(shield=True):
@@ -366,7 +458,7 @@ def _line(points: Sequence[Point]) -> str:
 
 def render(points: Sequence[Point]) -> str:
     """The table: per point, each client's median, per-item cost, ratio to rawengine and peak heap."""
-    rows = ["op       size  client     median ms  per item us  x rawengine  peak MiB  items"]
+    rows = ["op        size  client     median ms  per item us  cpu us/item  x rawengine  peak MiB  items"]
     for op in dict.fromkeys(p.op for p in points):
         for size in dict.fromkeys(p.size for p in points if p.op == op):
             group = [p for p in points if p.op == op and p.size == size]
@@ -375,6 +467,7 @@ def render(points: Sequence[Point]) -> str:
                 ratio = f"{p.median_s / ours:.2f}x" if ours else "-"
                 rows.append(
                     f"{op:8} {size:5}  {p.client:9}  {p.median_s * 1000:9.2f}  {p.per_item_us:11.1f}"
+                    f"  {p.cpu_s / max(p.size, 1) * 1e6:11.1f}"
                     f"  {ratio:>11}  {p.peak_mib:8.2f}  {p.items if p.items == p.size else f'{p.items} WRONG'}"
                 )
     return "\n".join(rows)
