@@ -52,7 +52,7 @@ def _make_transport(
             connect_timeout=connect_timeout,
             response_timeout=response_timeout,
         )
-    from .._httpx_transport import HttpxTransport
+    from .._transport.httpx_transport import HttpxTransport
 
     return HttpxTransport.for_url(
         host, max_connections=max_connections, connect_timeout=connect_timeout, response_timeout=response_timeout
