@@ -110,8 +110,12 @@ class Connection(Protocol):
     """
 
     reused: bool
-    expired: bool
-    waits: int
+
+    @property
+    def expired(self) -> bool: ...
+
+    @property
+    def waits(self) -> int: ...
 
     async def send(self, data: bytes) -> None: ...
 

@@ -170,4 +170,4 @@ def recording_transport(host: str | None, on_call: OnCall | None = None) -> tupl
     """
     resolved = resolve_host(host)
     inner = _make_transport(resolved, max_connections=16, connect_timeout=5.0, response_timeout=120.0)
-    return resolved, RecordingTransport(inner, on_call)
+    return resolved.host, RecordingTransport(inner, on_call)
