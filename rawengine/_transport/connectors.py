@@ -97,7 +97,7 @@ class TcpConnector:
                 conn = socket_connection(await _connect_tcp(self.host, self.port))
                 if self.ssl_context is None:
                     return conn
-                tls = TlsConnection(conn, self.ssl_context, self.host)
+                tls = TlsConnection(conn, self.ssl_context, self.host, self.url)
                 try:
                     await tls.handshake()
                 except BaseException as exc:

@@ -90,15 +90,31 @@ def handshake_error(url: str, exc: BaseException) -> ConnectError:
 class TlsConnection:
     """A `Connection` that encrypts through an `SSLObject` over another (socket) `Connection`."""
 
-    __slots__ = ("_draining", "_incoming", "_obj", "_outgoing", "_unwrapped", "inner", "reused")
+    __slots__ = (
+        "_draining",
+        "_held",
+        "_incoming",
+        "_obj",
+        "_outgoing",
+        "_peer_closed",
+        "_unwrapped",
+        "_url",
+        "confirmed",
+        "inner",
+        "reused",
+    )
 
-    def __init__(self, inner: Connection, context: ssl.SSLContext, server_hostname: str | None) -> None:
+    def __init__(self, inner: Connection, context: ssl.SSLContext, server_hostname: str | None, url: str) -> None:
         self.inner = inner
+        self._url = url
+        self.confirmed = False  # application data came: the engine accepted the handshake
         self._incoming = ssl.MemoryBIO()
         self._outgoing = ssl.MemoryBIO()
         self._obj = context.wrap_bio(self._incoming, self._outgoing, server_hostname=server_hostname)
         self._draining = False
         self._unwrapped = False
+        self._peer_closed = False  # the engine's close_notify came: nothing more will
+        self._held = b""  # plaintext decrypted before `send_eof` and not yet returned
         self.reused = False
 
     @property
@@ -146,23 +162,44 @@ class TlsConnection:
         await self._drain()
 
     def _decrypted(self) -> bytes | None:
-        """What the incoming bytes decrypt to; `None` when a record is incomplete."""
+        """What the incoming bytes decrypt to; `None` when a record is incomplete.
+
+        With TLS 1.3 the client's handshake ends before the engine has checked the client
+        certificate: its refusal is an alert on the first read, reported as the handshake failure
+        it is (`ConnectError`), not as a connection broken mid-request.
+        """
+        held = self._held
+        if held:
+            self._held = b""
+            more = self._decrypted()
+            return held + more if more else held
+        if self._peer_closed:
+            return b""
         obj = self._obj
         try:
             data = obj.read(READ_SIZE)
         except ssl.SSLWantReadError:
             return None
         except ssl.SSLZeroReturnError:
+            self._peer_closed = True
             return b""  # the engine's close_notify: the end of the stream
+        except ssl.SSLError as exc:
+            if not self.confirmed and not isinstance(exc, ssl.SSLEOFError):
+                raise handshake_error(self._url, exc) from exc
+            raise
         if not data:
             return b""
+        self.confirmed = True
         if obj.pending() or self._incoming.pending:
             pieces = [data]
             size = len(data)
             while size < READ_SIZE:
                 try:
                     more = obj.read(READ_SIZE - size)
-                except (ssl.SSLWantReadError, ssl.SSLZeroReturnError):
+                except ssl.SSLWantReadError:
+                    break
+                except ssl.SSLZeroReturnError:
+                    self._peer_closed = True  # the next read says so, without waiting for the socket
                     break
                 if not more:
                     break
@@ -173,7 +210,7 @@ class TlsConnection:
 
     async def receive(self, *, wait_first: bool = False) -> bytes:
         incoming = self._incoming
-        if incoming.pending or self._obj.pending():
+        if incoming.pending or self._obj.pending() or self._held or self._peer_closed:
             data = self._decrypted()
             if data is not None:
                 await self._after_read()
@@ -220,14 +257,35 @@ class TlsConnection:
         return self.inner.descriptors
 
     async def send_eof(self) -> None:
-        """close_notify, then keep reading (the engine's output goes on until it ends)."""
+        """close_notify, then keep reading (the engine's output goes on until it ends).
+
+        `unwrap()` sends close_notify and then tries to read the engine's; finding application
+        data there instead is an error (APPLICATION_DATA_AFTER_CLOSE_NOTIFY). So what has come
+        but is not read yet is set aside first (decrypted plaintext, and the raw records), the
+        unwrap finds nothing to read (`SSLWantReadError`), and the records go back for reading.
+        """
         if self._unwrapped:
             return
         self._unwrapped = True
+        obj = self._obj
+        pieces = [self._held]
+        while obj.pending():
+            try:
+                pieces.append(obj.read(READ_SIZE))
+            except ssl.SSLWantReadError:
+                break
+            except ssl.SSLZeroReturnError:
+                self._peer_closed = True
+                break
+        self._held = b"".join(pieces)
+        raw = self._incoming.read()
         try:
-            self._obj.unwrap()
+            obj.unwrap()
         except ssl.SSLWantReadError:
             pass  # it waits for the engine's close_notify; reading continues as before
+        finally:
+            if raw:
+                self._incoming.write(raw)
         await self._drain()
 
     def is_idle_and_open(self) -> bool:
