@@ -28,7 +28,12 @@ from ._exceptions import (
     ServerError,
     StreamError,
     TransportError,
+    UnsafeArchiveError,
+    UnsupportedError,
 )
+from ._hooks import CallFailed, RequestSent, ResponseReceived, StreamClosed
+from ._models.archive import PathStat
+from ._models.container_ops import ContainerTop, ContainerUpdate
 from ._models.containers import (
     ContainerConfig,
     ContainerConfigInfo,
@@ -58,12 +63,50 @@ from ._models.images import (
     RootFS,
 )
 from ._models.layers import Change, ChangeKind, HistoryItem
+from ._models.mounts import (
+    BindMount,
+    BindOptions,
+    DriverConfig,
+    Mount,
+    MountPoint,
+    TmpfsMount,
+    TmpfsOptions,
+    VolumeMount,
+    VolumeOptions,
+)
+from ._models.networks import (
+    EndpointIPAMConfig,
+    EndpointSettings,
+    IPAMConfig,
+    IPAMInfo,
+    IPAMPool,
+    IPAMPoolInfo,
+    Network,
+    NetworkContainer,
+    NetworkCreated,
+    NetworkingConfig,
+)
+from ._models.stats import (
+    BlkioEntry,
+    BlkioStats,
+    ContainerStats,
+    CPUStats,
+    CPUUsage,
+    MemoryStats,
+    NetworkStats,
+    PidsStats,
+    PodmanContainerStats,
+    ThrottlingData,
+)
 from ._models.streams import Frame, StreamKind
 from ._models.system import ComponentVersion, Info, Ping, Version
+from ._models.volumes import Volume, VolumeList, VolumesPruned
 from ._rootfs import BUSYBOX_HTTPD_CMD, busybox_rootfs
+from ._streams.archive import ArchiveStream
 from ._streams.events import EventStream
-from ._streams.output import ExecStream, LogStream
+from ._streams.output import AttachStream, ExecStream, InteractiveStream, LogStream
 from ._streams.progress import ProgressStream
+from ._streams.stats import StatsStream
 from ._transport import EngineTimeoutError
 
 __version__ = "0.1.0"
@@ -71,8 +114,17 @@ __version__ = "0.1.0"
 __all__ = [
     "APIError",
     "Actor",
+    "ArchiveStream",
+    "AttachStream",
     "BUSYBOX_HTTPD_CMD",
     "BadRequestError",
+    "BindMount",
+    "BindOptions",
+    "BlkioEntry",
+    "BlkioStats",
+    "CPUStats",
+    "CPUUsage",
+    "CallFailed",
     "Change",
     "ChangeKind",
     "ComponentVersion",
@@ -83,8 +135,14 @@ __all__ = [
     "ContainerCreated",
     "ContainerInspect",
     "ContainerState",
+    "ContainerStats",
     "ContainerSummary",
+    "ContainerTop",
+    "ContainerUpdate",
+    "DriverConfig",
+    "EndpointIPAMConfig",
     "EndpointInfo",
+    "EndpointSettings",
     "Engine",
     "EngineError",
     "EngineTimeoutError",
@@ -99,31 +157,61 @@ __all__ = [
     "HistoryItem",
     "HostConfig",
     "HostConfigInfo",
+    "IPAMConfig",
+    "IPAMInfo",
+    "IPAMPool",
+    "IPAMPoolInfo",
     "ImageConfigInfo",
     "ImageDeleteItem",
     "ImageInspect",
     "ImageSummary",
     "Info",
+    "InteractiveStream",
     "LogStream",
     "MAX_API_VERSION",
     "MIN_API_VERSION",
+    "MemoryStats",
+    "Mount",
+    "MountPoint",
+    "Network",
+    "NetworkContainer",
+    "NetworkCreated",
     "NetworkSettings",
+    "NetworkStats",
+    "NetworkingConfig",
     "NotFoundError",
+    "PathStat",
+    "PidsStats",
     "Ping",
+    "PodmanContainerStats",
     "PortBinding",
     "PortSummary",
     "ProgressDetail",
     "ProgressMessage",
     "ProgressStream",
     "ProtocolError",
+    "RequestSent",
+    "ResponseReceived",
     "RestartPolicy",
     "RootFS",
     "ServerError",
+    "StatsStream",
+    "StreamClosed",
     "StreamError",
     "StreamKind",
+    "ThrottlingData",
+    "TmpfsMount",
+    "TmpfsOptions",
     "TransportError",
     "Ulimit",
+    "UnsafeArchiveError",
+    "UnsupportedError",
     "Version",
+    "Volume",
+    "VolumeList",
+    "VolumeMount",
+    "VolumeOptions",
+    "VolumesPruned",
     "WaitResult",
     "busybox_rootfs",
 ]

@@ -10,8 +10,11 @@ EngineError                  base for everything rawengine raises on purpose
 │   ├── NotFoundError        404
 │   ├── ConflictError        409 (and Podman's 500 where Docker answers 409)
 │   └── ServerError          5xx
-└── StreamError              the engine reported a failure inside a stream after a 200/101:
-                             a JSON line with "error"/"errorDetail", or a type-3 frame
+├── StreamError              the engine reported a failure inside a stream after a 200/101:
+│                            a JSON line with "error"/"errorDetail", or a type-3 frame
+├── UnsafeArchiveError       a tar member would land outside the folder it is copied into
+└── UnsupportedError         this engine (or API version) does not implement the call or option:
+                             .feature, .engine, .api_version; nothing was changed
 ```
 
 Cancellation (anyio, asyncio, trio) is never wrapped: it passes through untouched.
@@ -34,6 +37,8 @@ __all__ = [
     "ServerError",
     "StreamError",
     "TransportError",
+    "UnsafeArchiveError",
+    "UnsupportedError",
     "error_from_response",
 ]
 
@@ -103,6 +108,29 @@ class StreamError(EngineError):
         self.detail = detail or {}
 
 
+class UnsupportedError(EngineError):
+    """The engine does not implement this call or option (say Podman 4.3 and `update_container`).
+
+    Raised before anything is changed. `.feature` names what was asked, `.engine` the engine
+    (`"docker"`, `"podman 4.3.1"`), `.api_version` the API version in use.
+    """
+
+    def __init__(self, feature: str, *, engine: str, api_version: str | None, hint: str = "") -> None:
+        text = f"{feature} is not supported by {engine} (API {api_version or 'unknown'})"
+        super().__init__(f"{text}: {hint}" if hint else text)
+        self.feature = feature
+        self.engine = engine
+        self.api_version = api_version
+        self.hint = hint
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (_rebuild_unsupported, (self.feature, self.engine, self.api_version, self.hint))
+
+
+def _rebuild_unsupported(feature: str, engine: str, api_version: str | None, hint: str) -> UnsupportedError:
+    return UnsupportedError(feature, engine=engine, api_version=api_version, hint=hint)
+
+
 class _ErrorBody(msgspec.Struct):
     message: str
 
@@ -123,6 +151,12 @@ _PODMAN_CONFLICT = (
     "is being used by",
     "must be forced",
     "has dependent",
+    "network already exists",  # Podman < 4.5: network create with a name in use
+    "network is being used",  # Podman: network remove while containers use it
+    "is not connected to network",  # both engines (500): disconnect a container that is not attached
+    "is not paused",  # Docker 20.10 (500): unpause a container that is not paused
+    "is already connected to network",  # Podman: network connect of a container attached already
+    "is already allocated",  # Podman: network connect with a static address another container has
 )
 _PODMAN_NOT_FOUND = (
     "layer not known",  # GET /containers/{id}/changes of an unknown container (Podman 4.3)
@@ -169,3 +203,11 @@ def error_from_response(status_code: int, body: bytes, *, method: str, path: str
     """Build the error for a non-2xx reply. Pure: status and body bytes in, exception out."""
     message = _message_of(body, status_code)
     return _class_for(status_code, message)(message, status_code=status_code, method=method, path=path)
+
+
+class UnsafeArchiveError(EngineError):
+    """A tar from the engine holds a member that would land outside the folder it is copied into.
+
+    Raised by `copy_from_container` for absolute names, `..`, links pointing out, devices, or a
+    write through a symlink; nothing of that member was written.
+    """

@@ -2,18 +2,38 @@
 
 from __future__ import annotations
 
+from .archive import ArchiveMixin
+from .attach import AttachMixin
+from .container_ops import ContainerOpsMixin
 from .containers import ContainersMixin
 from .events import EventsMixin
 from .exec import ExecMixin
 from .images import ImagesMixin
 from .layers import LayersMixin
 from .logs import LogsMixin
+from .networks import NetworksMixin
+from .stats import StatsMixin
 from .system import SystemMixin
+from .volumes import VolumesMixin
 
 __all__ = ["Engine"]
 
 
-class Engine(ContainersMixin, ExecMixin, LogsMixin, LayersMixin, ImagesMixin, EventsMixin, SystemMixin):
+class Engine(
+    ContainersMixin,
+    ExecMixin,
+    LogsMixin,
+    LayersMixin,
+    ImagesMixin,
+    EventsMixin,
+    SystemMixin,
+    ArchiveMixin,
+    StatsMixin,
+    AttachMixin,
+    NetworksMixin,
+    VolumesMixin,
+    ContainerOpsMixin,
+):
     """An async client of one Docker or Podman engine.
 
     ```python
@@ -43,6 +63,11 @@ class Engine(ContainersMixin, ExecMixin, LogsMixin, LayersMixin, ImagesMixin, Ev
       bound them, and anything else, with `anyio.fail_after` / `move_on_after`.
     * **transport** - an `httpx.AsyncClient` (with `base_url` the engine's: for proxies, custom
       auth), or any object implementing rawengine's transport protocol (tests).
+    * **event_hooks** - callbacks around every call, httpx's shape: `{"request": [...],
+      "response": [...], "error": [...], "close": [...]}`, each given a typed event
+      (`RequestSent`, `ResponseReceived`, `CallFailed`, `StreamClosed`) with the method, the
+      target as sent, the status and the elapsed seconds; never headers or bodies. Plain or
+      async callables; free when not given.
 
     Every method works on asyncio and trio; many tasks may share one Engine.
     """

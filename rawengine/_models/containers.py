@@ -7,6 +7,9 @@ from typing import Any
 import msgspec
 from msgspec import UNSET, UnsetType
 
+from .mounts import Mount, MountPoint
+from .networks import NetworkingConfig
+
 __all__ = [
     "ContainerConfig",
     "ContainerConfigInfo",
@@ -71,6 +74,7 @@ class HostConfig(msgspec.Struct, kw_only=True, omit_defaults=True, rename="pasca
     tmpfs: dict[str, str] | UnsetType = UNSET
     readonly_rootfs: bool | UnsetType = UNSET
     shm_size: int | UnsetType = UNSET
+    mounts: list[Mount] | UnsetType = UNSET
 
 
 class ContainerConfig(msgspec.Struct, kw_only=True, omit_defaults=True, rename="pascal"):
@@ -99,6 +103,7 @@ class ContainerConfig(msgspec.Struct, kw_only=True, omit_defaults=True, rename="
     stop_timeout: int | UnsetType = UNSET
     network_disabled: bool | UnsetType = UNSET
     host_config: HostConfig | UnsetType = UNSET
+    networking_config: NetworkingConfig | UnsetType = UNSET
 
 
 # ---------------------------------------------------------------- replies
@@ -148,6 +153,15 @@ class HostConfigInfo(msgspec.Struct, frozen=True, rename="pascal"):
     binds: list[str] | None = None
     port_bindings: dict[str, list[PortBinding] | None] | None = None
     privileged: bool = False
+    restart_policy: RestartPolicy | None = None
+    memory: int = 0
+    memory_swap: int = 0
+    memory_reservation: int = 0
+    nano_cpus: int = 0
+    cpu_shares: int = 0
+    cpu_period: int = 0
+    cpu_quota: int = 0
+    pids_limit: int | None = None
 
 
 class EndpointInfo(msgspec.Struct, frozen=True, rename="pascal"):
@@ -155,6 +169,8 @@ class EndpointInfo(msgspec.Struct, frozen=True, rename="pascal"):
     gateway: str = ""
     network_id: str = msgspec.field(name="NetworkID", default="")
     mac_address: str = ""
+    aliases: list[str] | None = None
+    ip_prefix_len: int = msgspec.field(name="IPPrefixLen", default=0)
 
 
 class NetworkSettings(msgspec.Struct, frozen=True, rename="pascal"):
@@ -181,6 +197,7 @@ class ContainerInspect(msgspec.Struct, frozen=True, rename="pascal"):
     exec_ids: list[str] | None = msgspec.field(name="ExecIDs", default=None)
     size_rw: int | None = None
     size_root_fs: int | None = None
+    mounts: list[MountPoint] | None = None
 
 
 class PortSummary(msgspec.Struct, frozen=True, rename="pascal"):

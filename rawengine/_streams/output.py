@@ -23,7 +23,7 @@ from .._exceptions import ConflictError
 from .._models.streams import Frame, StreamKind
 from .._protocol.frames import FrameDecoder
 
-__all__ = ["ExecStream", "LogStream", "OutputStream"]
+__all__ = ["AttachStream", "ExecStream", "InteractiveStream", "LogStream", "OutputStream"]
 
 TTY_EOF = b"\x04"
 """The terminal's end-of-file character (VEOF, Ctrl-D): what ends input to a TTY process."""
@@ -106,53 +106,26 @@ class LogStream(OutputStream):
     """A container's logs (`GET /containers/{id}/logs`). Created and closed by `Engine.logs_stream()`."""
 
 
-class ExecStream(OutputStream):
-    """An attached exec session: output frames in, stdin bytes out.
+class InteractiveStream(OutputStream):
+    """A hijacked session, output frames in and stdin bytes out: `ExecStream` and `AttachStream`.
 
-    Created and closed by `Engine.exec_stream()`, whose `async with` owns the connection.
     Writing is raw bytes (stdin is never framed). For large input, write from one task while
     another reads the output: a process whose output nobody reads stops reading its input.
     """
 
-    def __init__(
-        self,
-        source: _DuplexSource,
-        *,
-        tty: bool,
-        stdin: bool,
-        exec_id: str,
-        refusal: re.Pattern[bytes] | None = None,
-        refusal_path: str = "",
-    ) -> None:
+    _NO_STDIN = "this stream has no stdin"
+
+    def __init__(self, source: _DuplexSource, *, tty: bool, stdin: bool) -> None:
         super().__init__(source, tty=tty)
-        self.exec_id = exec_id
         self.stdin = stdin
         self._duplex = source
         self._input_closed = False
         self._line_started = False  # the last byte sent to a TTY did not end a line
-        self._refusal = refusal
-        self._refusal_path = refusal_path
-
-    async def receive(self) -> Frame:
-        frame = await super().receive()
-        if self._refusal is not None:
-            # Docker refuses to start an exec twice only after the 101, by printing its error
-            # as the session's first output (moby `postContainerExecStart`): raise it as the
-            # 409 Docker answers a detached start. The line names the exec's 64-hex id, so no
-            # process output is taken for it.
-            refusal, self._refusal = self._refusal, None
-            if refusal.fullmatch(frame.data):
-                message = frame.data.decode("utf-8", "replace").strip()
-                raise ConflictError(message, status_code=409, method="POST", path=self._refusal_path)
-        return frame
 
     async def send(self, data: bytes) -> None:
-        """Write `data` to the process's stdin (the exec must be created with `attach_stdin=True`)."""
+        """Write `data` to the process's stdin (the stream must be opened with `stdin=True`)."""
         if not self.stdin:
-            raise RuntimeError(
-                "this exec stream has no stdin: create the exec with ExecConfig(attach_stdin=True) "
-                "and open it with engine.exec_stream(exec_id, stdin=True)"
-            )
+            raise RuntimeError(self._NO_STDIN)
         if self._input_closed:
             raise RuntimeError("stdin is already closed (send_eof() was called)")
         if data:
@@ -170,7 +143,7 @@ class ExecStream(OutputStream):
         `stty raw`). Pass `tty_eof=False` to half-close a TTY session anyway.
         """
         if not self.stdin:
-            raise RuntimeError("this exec stream has no stdin: open it with engine.exec_stream(exec_id, stdin=True)")
+            raise RuntimeError(self._NO_STDIN)
         if self._input_closed:
             return
         if self.tty if tty_eof is None else tty_eof:
@@ -179,3 +152,57 @@ class ExecStream(OutputStream):
             return
         self._input_closed = True
         await self._duplex.send_eof()
+
+
+class ExecStream(InteractiveStream):
+    """An attached exec session.
+
+    Created and closed by `Engine.exec_stream()`, whose `async with` owns the connection.
+    """
+
+    _NO_STDIN = (
+        "this exec stream has no stdin: create the exec with ExecConfig(attach_stdin=True) "
+        "and open it with engine.exec_stream(exec_id, stdin=True)"
+    )
+
+    def __init__(
+        self,
+        source: _DuplexSource,
+        *,
+        tty: bool,
+        stdin: bool,
+        exec_id: str,
+        refusal: re.Pattern[bytes] | None = None,
+        refusal_path: str = "",
+    ) -> None:
+        super().__init__(source, tty=tty, stdin=stdin)
+        self.exec_id = exec_id
+        self._refusal = refusal
+        self._refusal_path = refusal_path
+
+    async def receive(self) -> Frame:
+        frame = await super().receive()
+        if self._refusal is not None:
+            # Docker refuses to start an exec twice only after the 101, by printing its error
+            # as the session's first output (moby `postContainerExecStart`): raise it as the
+            # 409 Docker answers a detached start. The line names the exec's 64-hex id, so no
+            # process output is taken for it.
+            refusal, self._refusal = self._refusal, None
+            if refusal.fullmatch(frame.data):
+                message = frame.data.decode("utf-8", "replace").strip()
+                raise ConflictError(message, status_code=409, method="POST", path=self._refusal_path)
+        return frame
+
+
+class AttachStream(InteractiveStream):
+    """A session attached to a container's main process. Created and closed by `Engine.attach_stream()`.
+
+    `send_eof()` reaches the process only if the container was created with `stdin_once=True`
+    on Docker (see `Engine.attach_stream`).
+    """
+
+    _NO_STDIN = "this attach stream has no stdin: open it with engine.attach_stream(container, stdin=True)"
+
+    def __init__(self, source: _DuplexSource, *, tty: bool, stdin: bool, container: str) -> None:
+        super().__init__(source, tty=tty, stdin=stdin)
+        self.container = container

@@ -34,6 +34,7 @@ import anyio
 
 from .._exceptions import EngineError, ProtocolError
 from .._protocol.http11 import Head, ResponseParser
+from .._slots import Slots
 from .connectors import UnixConnector
 from .errors import SOCKET_ERRORS, BodyError, Stale, broken, in_context, reraise_mapped
 from .exchange import StreamedExchange, UpgradedExchange, exchange, may_replay, read_body, read_head, write_request
@@ -83,7 +84,7 @@ class HttpTransport:
         self.connect_timeout = connect_timeout
         self.response_timeout = response_timeout
         self._idle: list[Connection] = []
-        self._slots = anyio.Semaphore(max_connections, fast_acquire=True)
+        self._slots = Slots(max_connections)  # not anyio's Semaphore: that binds to one backend
         self._closed = False
         self._max_idle = max_connections if max_idle is None else max_idle
 
