@@ -48,8 +48,11 @@ class Engine(
 
     **Parameters**
 
-    * **host** - `unix:///path`, a socket path, or `tcp://host:port`; `None` reads `DOCKER_HOST`,
-      else `unix:///var/run/docker.sock`.
+    * **host** - `unix:///path`, a socket path, or `tcp://host:port`; `None` resolves the engine
+      exactly as the docker CLI does: `DOCKER_HOST`, `DOCKER_CONTEXT`, the config's
+      `currentContext` (under `DOCKER_CONFIG` or `~/.docker`), else `unix:///var/run/docker.sock`.
+      TLS comes from `DOCKER_TLS_VERIFY` / `DOCKER_TLS` / `DOCKER_CERT_PATH` or the context.
+    * **context** - a Docker context name (not together with `host`: `ValueError`, as the CLI).
     * **api_version** - pin the API version (`"1.41"`) instead of negotiating it.
     * **max_connections** - the most connections open at once (pooled and hijacked together).
     * **connect_timeout** - seconds to connect to the socket (default 5; every request and stream).
@@ -58,7 +61,8 @@ class Engine(
       their grace period on top. Past it, `EngineTimeoutError` (a `TransportError` and a
       `TimeoutError`). Streams (exec, logs, events, build, pull, import) never have this bound:
       bound them, and anything else, with `anyio.fail_after` / `move_on_after`.
-    * **transport** - any object implementing rawengine's transport protocol (tests, TCP hosts).
+    * **transport** - an `httpx.AsyncClient` (with `base_url` the engine's: for proxies, custom
+      auth), or any object implementing rawengine's transport protocol (tests).
     * **event_hooks** - callbacks around every call, httpx's shape: `{"request": [...],
       "response": [...], "error": [...], "close": [...]}`, each given a typed event
       (`RequestSent`, `ResponseReceived`, `CallFailed`, `StreamClosed`) with the method, the

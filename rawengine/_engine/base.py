@@ -21,10 +21,11 @@ from .._endpoints import Request
 from .._endpoints import system as system_api
 from .._exceptions import ProtocolError, error_from_response
 from .._hooks import CallFailed, CallKind, EventHooks, Hooks, RequestSent, ResponseReceived, StreamClosed
+from .._hosts import Endpoint, endpoint_for
 from .._models.system import Ping
 from .._protocol.http11 import Head
 from .._slots import Slots
-from .._transport import Response, StreamingResponse, Transport, UnixTransport, UpgradedStream
+from .._transport import Response, StreamingResponse, Transport, UpgradedStream, adopt, transport_for
 
 __all__ = ["DEFAULT_HOST", "EngineCore", "resolve_host"]
 
@@ -41,31 +42,16 @@ DEFAULT_HOST = "unix:///var/run/docker.sock"
 _PING = system_api.ping()  # built once: a Request is immutable
 
 
-def resolve_host(host: str | None) -> str:
-    """`unix:///path`, a bare socket path, `tcp://`/`http://` URLs; `None` reads `DOCKER_HOST`."""
-    if host is None:
-        host = os.environ.get("DOCKER_HOST") or DEFAULT_HOST
-    if host.startswith("/"):
-        return "unix://" + host
-    if host.startswith(("unix://", "tcp://", "http://", "https://")):
-        return host
-    raise ValueError(f"unsupported engine host {host!r}: use unix:///path/to/socket, a socket path, or tcp://host:port")
+def resolve_host(host: str | None, context: str | None = None) -> Endpoint:
+    """The endpoint, decided as the docker CLI decides it (`rawengine._hosts`); `ValueError` if refused."""
+    return endpoint_for(host, context, os.environ)
 
 
 def _make_transport(
-    host: str, max_connections: int, connect_timeout: float, response_timeout: float | None
+    endpoint: Endpoint, max_connections: int, connect_timeout: float, response_timeout: float | None
 ) -> Transport:
-    if host.startswith("unix://"):
-        return UnixTransport(
-            host[len("unix://") :],
-            max_connections=max_connections,
-            connect_timeout=connect_timeout,
-            response_timeout=response_timeout,
-        )
-    from .._httpx_transport import HttpxTransport
-
-    return HttpxTransport.for_url(
-        host, max_connections=max_connections, connect_timeout=connect_timeout, response_timeout=response_timeout
+    return transport_for(
+        endpoint, max_connections=max_connections, connect_timeout=connect_timeout, response_timeout=response_timeout
     )
 
 
@@ -80,12 +66,19 @@ class EngineCore:
         max_connections: int = 64,
         connect_timeout: float = 5.0,
         response_timeout: float | None = 120.0,
-        transport: Transport | None = None,
+        transport: Transport | object | None = None,
         event_hooks: EventHooks | None = None,
+        context: str | None = None,
     ) -> None:
         self._hooks = Hooks(event_hooks) if event_hooks else None
-        self.host = resolve_host(host) if transport is None else (host or "custom transport")
-        self._transport = transport or _make_transport(self.host, max_connections, connect_timeout, response_timeout)
+        if transport is None:
+            self.endpoint: Endpoint | None = resolve_host(host, context)
+            self.host = self.endpoint.host
+            self._transport = _make_transport(self.endpoint, max_connections, connect_timeout, response_timeout)
+        else:
+            self.endpoint = None
+            self.host = host or "custom transport"
+            self._transport = adopt(transport)
         self._prefix: str | None = None
         if api_version is not None:
             major, minor = system_api.parse_api_version(api_version)  # ValueError now rather than a 400 later

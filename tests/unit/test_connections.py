@@ -12,9 +12,10 @@ from collections.abc import Awaitable, Callable, Iterator
 import anyio
 import pytest
 
-from rawengine._connection import READ_SIZE, SocketConnection, running_asyncio_loop
-from rawengine._exchange import Connection
-from rawengine._loop_connection import LoopConnection
+from rawengine._transport.interface import Connection
+from rawengine._transport.loop_connection import LoopConnection
+from rawengine._transport.sockets import READ_SIZE, running_asyncio_loop
+from rawengine._transport.trio_connection import SocketConnection
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ import httpx
 import pytest
 
 import rawengine
-from rawengine._httpx_transport import HttpxTransport
+from rawengine._transport.httpx_transport import HttpxTransport
 
 PING_HEADERS = {"Api-Version": "1.41", "Ostype": "linux", "Server": "Docker/20.10.24+dfsg1 (linux)"}
 

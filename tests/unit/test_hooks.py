@@ -7,7 +7,7 @@ import pytest
 
 import rawengine
 from rawengine._hooks import EventHooks
-from rawengine._httpx_transport import HttpxTransport
+from rawengine._transport.httpx_transport import HttpxTransport
 from tests.fake_engine import FakeEngine, http_response, reply
 
 PULL_LINE = b'{"status": "Pulling from library/busybox", "id": "1.36"}\n'

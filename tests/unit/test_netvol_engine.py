@@ -10,7 +10,7 @@ import msgspec
 import pytest
 
 import rawengine
-from rawengine._httpx_transport import HttpxTransport
+from rawengine._transport.httpx_transport import HttpxTransport
 
 Handler = Callable[[httpx.Request], httpx.Response]
 

@@ -17,7 +17,7 @@ Memory is bounded: reading pauses (the descriptor is unregistered) while more th
 worth (`READ_SIZE`) waits unconsumed, so at most two reads are ever buffered, and a consumer
 that stops reading stops the engine through the socket buffers, as before.
 
-The interface is `SocketConnection`'s (`_connection.py`, used on trio), so `_exchange.py` treats
+The interface is `SocketConnection`'s (`trio_connection.py`, used on trio), so `exchange.py` treats
 both alike. Reads return `b""` at end of stream (a reset reads as the end: see
 `SocketConnection.receive`); other socket errors are `OSError`, raised once the bytes that came
 before them are consumed.
@@ -33,7 +33,7 @@ from collections.abc import Callable
 
 import anyio
 
-from ._connection import READ_SIZE, gather_reply, running_asyncio_loop, shut_down
+from .sockets import READ_SIZE, gather_reply, running_asyncio_loop, shut_down
 
 __all__ = ["LoopConnection"]
 
@@ -241,7 +241,7 @@ class LoopConnection:
         """File descriptors this connection holds: its socket."""
         return 1
 
-    def send_eof(self) -> None:
+    async def send_eof(self) -> None:
         self.sock.shutdown(socket.SHUT_WR)
 
     def is_idle_and_open(self) -> bool:

@@ -2,7 +2,7 @@
 
 `Engine("tcp://host:2375")` uses it; so does `Engine(transport=HttpxTransport(mock))` in tests
 that fake the engine with `httpx.MockTransport`. The Unix-socket path does not go through here:
-httpx's per-request overhead is several times a bare socket round trip (see `_transport.py`).
+httpx's per-request overhead is several times a bare socket round trip (see `pool.py`).
 
 The exec hijack uses httpcore's documented `network_stream` response extension, which hands
 back the bytes already read past the 101 head first.
@@ -18,9 +18,10 @@ from typing import Any, Self
 import anyio
 import httpx
 
-from ._exceptions import ConnectError, EngineError, ProtocolError, TransportError
-from ._protocol.http11 import Head
-from ._transport import Body, EngineTimeoutError, Headers, Response
+from .._exceptions import ConnectError, EngineError, ProtocolError, TransportError
+from .._protocol.http11 import Head
+from .errors import EngineTimeoutError
+from .interface import Body, Headers, Response
 
 __all__ = ["HttpxTransport"]
 

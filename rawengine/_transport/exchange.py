@@ -1,71 +1,47 @@
-"""One HTTP exchange over one `Connection`: write a request, read its head and body, map errors.
+"""One HTTP exchange over one `Connection`: write a request, read its head and body.
 
-`UnixTransport` (`_transport.py`) owns the pool and the plain-request loop; this module holds
-what a single exchange needs, and the two objects that keep a connection for longer: a streamed
-reply (`UnixExchange`) and a hijacked one (`UnixUpgrade`).
-
-Error rules: socket failures become `TransportError` (`ConnectError` when connecting), a reply
-cut short by the engine closing the connection is a `TransportError` too, bytes that break HTTP
-are `ProtocolError`, and an error raised by the caller's own body iterator passes through as it
-is. Messages name the method and the path, never the query string (caller data) or a body.
+The pool (`pool.py`) owns the connections and the plain-request loop; this module holds what a
+single exchange needs, and the two objects that keep a connection for longer: a streamed reply
+(`StreamedExchange`) and a hijacked one (`UpgradedExchange`). Both get their connection from, and
+give it back to, a `ConnectionOwner`: a small protocol, so this module never imports the pool.
 """
 
 from __future__ import annotations
 
-import errno
 from collections.abc import AsyncIterable
 from types import TracebackType
-from typing import TYPE_CHECKING, Self
+from typing import Protocol, Self
 
 import anyio
 
-from ._connection import SocketConnection
-from ._exceptions import ConnectError, EngineError, ProtocolError, TransportError
-from ._loop_connection import LoopConnection
-from ._protocol.http11 import (
+from .._exceptions import EngineError, ProtocolError, TransportError
+from .._protocol.http11 import (
     INCOMPLETE,
     NEED_DATA,
     Data,
     EndOfMessage,
     Head,
-    IncompleteResponse,
     ResponseParser,
     build_request,
     parse_complete,
 )
-
-if TYPE_CHECKING:
-    from ._transport import UnixTransport
+from .errors import BodyError, Stale, broken, in_context, path_of, reraise_mapped, timed_out
+from .interface import Body, Connection, Headers
 
 __all__ = [
-    "Connection",
     "GATHER_LIMIT",
     "MAX_BODY_SIZE",
     "MAX_ERROR_BODY",
-    "Body",
-    "BodyError",
-    "EngineTimeoutError",
-    "SOCKET_ERRORS",
-    "Headers",
-    "Stale",
-    "UnixExchange",
-    "UnixUpgrade",
+    "ConnectionOwner",
     "Exchanged",
+    "StreamedExchange",
+    "UpgradedExchange",
     "exchange",
-    "broken",
-    "in_context",
     "may_replay",
-    "path_of",
     "read_body",
     "read_head",
-    "reraise_mapped",
-    "socket_error",
     "write_request",
 ]
-
-Body = bytes | AsyncIterable[bytes] | None
-Connection = LoopConnection | SocketConnection  # asyncio | trio: one interface
-Headers = tuple[tuple[str, str], ...]
 
 MAX_BODY_SIZE = 512 * 1024 * 1024
 GATHER_LIMIT = 64 * 1024  # a reply still incomplete past this is read through the parser (no re-parsing)
@@ -73,28 +49,15 @@ MAX_ERROR_BODY = 1024 * 1024  # what is read of an error reply to a stream or an
 _REPLAYABLE_AFTER_SEND = frozenset({"GET", "HEAD"})
 
 
-class EngineTimeoutError(TransportError, TimeoutError):
-    """The engine did not connect or answer within the configured bound."""
+class ConnectionOwner(Protocol):
+    """What a stream needs of the pool: a connection with the request sent and its head read, and
+    a way to hand the connection back (`reusable` only after a complete, keep-alive reply)."""
 
+    async def open(
+        self, method: str, target: str, headers: Headers, body: Body, parser: ResponseParser
+    ) -> tuple[Connection, Head]: ...
 
-# ------------------------------------------------------------------ errors
-
-
-def path_of(target: str) -> str:
-    """The target without its query: what error messages show (a query may carry caller data)."""
-    return target.partition("?")[0]
-
-
-class Stale(Exception):
-    """A reused connection failed before the engine answered a single byte."""
-
-    def __init__(self, unsent: bool) -> None:
-        super().__init__()
-        self.unsent = unsent  # the write itself failed: the engine cannot have received the request
-
-
-class BodyError(Exception):
-    """The caller's body iterator raised: its error is re-raised as it is, never as a transport error."""
+    def release(self, conn: Connection, reusable: bool) -> None: ...
 
 
 def may_replay(exc: Stale, conn: Connection, method: str, body: Body) -> bool:
@@ -102,60 +65,6 @@ def may_replay(exc: Stale, conn: Connection, method: str, body: Body) -> bool:
     if not conn.reused or not (body is None or isinstance(body, bytes)):
         return False
     return exc.unsent or method in _REPLAYABLE_AFTER_SEND
-
-
-def broken(method: str, target: str, exc: BaseException) -> TransportError:
-    if isinstance(exc, Stale):
-        return TransportError(f"the engine closed the connection before answering {method} {path_of(target)}")
-    return TransportError(f"connection to the engine broke during {method} {path_of(target)}: {exc!r}")
-
-
-def in_context(exc: ProtocolError, method: str, target: str) -> EngineError:
-    """The parser's complaint, prefixed with the request it answered (method and path, no query).
-
-    A reply cut short by the engine closing the connection is a `TransportError`: it went away.
-    """
-    if isinstance(exc, IncompleteResponse):
-        return TransportError(f"connection to the engine broke during {method} {path_of(target)}: {exc}")
-    return ProtocolError(f"{method} {path_of(target)}: {exc}")
-
-
-SOCKET_ERRORS = (OSError,)  # what the socket raises; anyio only connects
-
-
-def reraise_mapped(exc: BaseException, method: str, target: str) -> None:
-    """Turn a failure while opening a stream into a rawengine error (or do nothing)."""
-    if isinstance(exc, ProtocolError):
-        raise in_context(exc, method, target) from exc
-    if isinstance(exc, EngineError):
-        return
-    if isinstance(exc, BodyError):
-        raise exc.__cause__ from None  # type: ignore[misc]
-    if isinstance(exc, (Stale, *SOCKET_ERRORS)):
-        raise broken(method, target, exc) from exc
-
-
-def socket_error(path: str, exc: OSError) -> ConnectError:
-    code = exc.errno
-    if isinstance(exc, FileNotFoundError) or code == errno.ENOENT:
-        what = (
-            "no engine socket exists there: is the engine running? "
-            "Start one (`make demo` does it on a fresh machine) or set DOCKER_HOST"
-        )
-    elif isinstance(exc, PermissionError) or code in (errno.EACCES, errno.EPERM):
-        what = "permission denied: run as root or as a member of the socket's group (for Docker, `docker`)"
-    elif isinstance(exc, ConnectionRefusedError) or code == errno.ECONNREFUSED:
-        what = (
-            "connection refused: the socket exists but no engine listens on it "
-            "(a stale socket left by a daemon that died?); start the engine"
-        )
-    else:
-        what = f"{exc.strerror or exc}"
-    return ConnectError(f"cannot connect to the engine at unix://{path}: {what}")
-
-
-def _timed_out(method: str, target: str, bound: float) -> EngineTimeoutError:
-    return EngineTimeoutError(f"the engine did not answer {method} {path_of(target)} within {bound:g}s")
 
 
 # ------------------------------------------------------------------ one exchange
@@ -276,7 +185,7 @@ async def exchange(
     This runs on every plain request, so it is done the cheapest way each backend allows (a
     cancel scope around every request costs a fifth of a ping round trip on trio here): on
     asyncio the connection's own lazily re-armed loop timer, on trio (Linux) the connection's
-    timerfd waited on together with the socket (`_timerfd.py`); when the deadline passes the
+    timerfd waited on together with the socket (`timerfd.py`); when the deadline passes the
     socket is shut down, waking the pending read or write. Elsewhere, a trio cancel scope.
     """
     if bound is None:
@@ -286,28 +195,28 @@ async def exchange(
             result = await _exchange(conn, method, target, headers, body)
         except (Stale, ProtocolError, OSError) as exc:
             if conn.expired:
-                raise _timed_out(method, target, bound) from exc
+                raise timed_out(method, target, bound) from exc
             raise
         finally:
             conn.disarm()
         if conn.expired:  # fired during the last read: the head is whole, the body would fail
-            raise _timed_out(method, target, bound)
+            raise timed_out(method, target, bound)
         return result
     import trio  # this is trio, so it is imported already
 
     with trio.move_on_after(bound):
         return await _exchange(conn, method, target, headers, body)
-    raise _timed_out(method, target, bound)
+    raise timed_out(method, target, bound)
 
 
 # ------------------------------------------------------------------ connections held by the caller
 
 
-class UnixExchange:
+class StreamedExchange:
     """One streamed request on a pooled connection, returned to the pool only if fully read."""
 
-    def __init__(self, transport: UnixTransport, method: str, target: str, headers: Headers, body: Body) -> None:
-        self._transport = transport
+    def __init__(self, owner: ConnectionOwner, method: str, target: str, headers: Headers, body: Body) -> None:
+        self._owner = owner
         self._request = (method, target, headers, body)
         self._conn: Connection | None = None
         self._parser = ResponseParser(head_request=method == "HEAD")
@@ -317,7 +226,7 @@ class UnixExchange:
 
     async def __aenter__(self) -> Self:
         method, target, headers, body = self._request
-        self._conn, self.head = await self._transport._open(method, target, headers, body, self._parser)
+        self._conn, self.head = await self._owner.open(method, target, headers, body, self._parser)
         return self
 
     async def receive(self) -> bytes:
@@ -361,18 +270,18 @@ class UnixExchange:
     ) -> None:
         conn, self._conn = self._conn, None
         if conn is not None:
-            self._transport._release(conn, self._done and exc is None and self._parser.keep_alive)
+            self._owner.release(conn, self._done and exc is None and self._parser.keep_alive)
 
 
-class UnixUpgrade:
+class UpgradedExchange:
     """A hijacked connection: never pooled, always closed on exit.
 
     A reply other than 101 leaves the stream closed: an error status's body (its message) is
     what `receive()` returns, and a 2xx is not read at all (the caller raises `ProtocolError`).
     """
 
-    def __init__(self, transport: UnixTransport, method: str, target: str, headers: Headers, body: bytes) -> None:
-        self._transport = transport
+    def __init__(self, owner: ConnectionOwner, method: str, target: str, headers: Headers, body: bytes) -> None:
+        self._owner = owner
         self._request = (method, target, headers, body)
         self._conn: Connection | None = None
         self._pending = b""
@@ -382,7 +291,7 @@ class UnixUpgrade:
     async def __aenter__(self) -> Self:
         method, target, headers, body = self._request
         parser = ResponseParser(expect_upgrade=True)
-        conn, self.head = await self._transport._open(method, target, headers, body, parser)
+        conn, self.head = await self._owner.open(method, target, headers, body, parser)
         self._conn = conn
         if parser.switched:
             self._pending = parser.trailing_data
@@ -393,7 +302,7 @@ class UnixUpgrade:
                 self._pending = await read_body(conn, parser, limit=MAX_ERROR_BODY)
             except BaseException as exc:
                 self._conn = None
-                self._transport._release(conn, False)
+                self._owner.release(conn, False)
                 reraise_mapped(exc, method, target)
                 raise
         return self
@@ -434,7 +343,7 @@ class UnixUpgrade:
     async def send_eof(self) -> None:
         conn = self._connection()
         try:
-            conn.send_eof()
+            await conn.send_eof()
         except OSError as exc:
             raise TransportError(f"could not half-close the connection of {path_of(self._request[1])}") from exc
 
@@ -443,4 +352,4 @@ class UnixUpgrade:
     ) -> None:
         conn, self._conn = self._conn, None
         if conn is not None:
-            self._transport._release(conn, False)
+            self._owner.release(conn, False)

@@ -1,8 +1,8 @@
 """One Unix-socket connection to the engine on trio: non-blocking socket I/O, waiting per read.
 
-(On asyncio, `_loop_connection.LoopConnection` keeps a reader callback registered instead: there
+(On asyncio, `loop_connection.LoopConnection` keeps a reader callback registered instead: there
 waiting per read costs two `epoll_ctl` calls that trio's own wait makes cheaply. Both offer the
-same interface; `_exchange.Connection` names either.)
+same interface; `interface.Connection` names either.)
 
 anyio connects (with its portable timeout and error handling); the bytes then go through the raw
 socket, for two reasons:
@@ -24,55 +24,18 @@ producer or consumer cannot starve the other tasks.
 
 from __future__ import annotations
 
-import asyncio
 import select
 import socket
 import time
-from asyncio.events import _get_running_loop
 from collections.abc import Awaitable, Callable
 
 import anyio
 
-from ._timerfd import SocketTimer
-from ._timerfd import available as timerfd_available
+from .sockets import READ_SIZE, gather_reply, running_asyncio_loop, shut_down
+from .timerfd import SocketTimer
+from .timerfd import available as timerfd_available
 
-__all__ = ["READ_SIZE", "SocketConnection", "gather_reply", "running_asyncio_loop", "shut_down"]
-
-READ_SIZE = 256 * 1024
-
-
-def running_asyncio_loop() -> asyncio.AbstractEventLoop | None:
-    """The running asyncio loop, or `None` (anyio runs on asyncio or trio: this is trio).
-
-    asyncio's own C fast path: no exception raised and caught, so it is cheap enough per request.
-    """
-    return _get_running_loop()
-
-
-def shut_down(sock: socket.socket) -> None:
-    """Shut both directions: a pending read sees EOF and a write fails (the response bound passed)."""
-    try:
-        sock.shutdown(socket.SHUT_RDWR)
-    except OSError:
-        pass
-
-
-async def gather_reply(
-    receive: Callable[[], Awaitable[bytes]],
-    data: bytes,
-    verdict: object,
-    parse: Callable[[bytes], object],
-    incomplete: object,
-    limit: int,
-) -> tuple[bytes, object]:
-    """Read on while `parse` says `incomplete` and fewer than `limit` bytes came (or the stream ends)."""
-    while verdict is incomplete and len(data) < limit:
-        more = await receive()
-        if not more:
-            break
-        data += more
-        verdict = parse(data)
-    return data, verdict
+__all__ = ["SocketConnection"]
 
 
 class SocketConnection:
@@ -183,7 +146,7 @@ class SocketConnection:
         """File descriptors this connection holds: its socket, plus the epoll and timerfd of a trio timer."""
         return 1 if self.trio_timer is None else 3
 
-    def send_eof(self) -> None:
+    async def send_eof(self) -> None:
         self.sock.shutdown(socket.SHUT_WR)
 
     def is_idle_and_open(self) -> bool:
@@ -197,7 +160,7 @@ class SocketConnection:
             return False
 
     def arm(self, bound: float) -> bool:
-        """Bound the pending reply's head to `bound` seconds from now (trio, Linux: see `_timerfd`).
+        """Bound the pending reply's head to `bound` seconds from now (trio, Linux: see `timerfd.py`).
 
         Returns `False` where no timerfd is available (the caller then uses a cancel scope).
         """

@@ -1,15 +1,17 @@
-"""The one place that moves HTTP bytes: a pooled HTTP/1.1 client over Unix sockets (asyncio or trio).
+"""The one place that moves HTTP bytes: a pooled HTTP/1.1 client (asyncio or trio).
 
 Why not `httpx.AsyncClient` here: a round trip is what rawengine exists for, and the stock
 client spends about 1.5 ms of CPU per request on this kind of machine against 0.2 ms for a bare
 socket loop (see the README's benchmark table). This transport writes pre-built request bytes,
 parses the reply with the sans-IO `_protocol.http11` parser and keeps connections alive in a
-bounded pool. httpx keeps its role for TCP hosts and as the test seam (`_httpx_transport.py`);
-both implement the `Transport` protocol below, so the choice stays a one-file change.
+bounded pool. The byte stream under it comes from a connector (`connectors.py`): a Unix socket,
+TCP, TLS over TCP, or an ssh process. httpx keeps its role for users who hand in their own
+`httpx.AsyncClient` and as the test seam (`httpx_transport.py`); both implement the
+`Transport` protocol (`interface.py`).
 
-Layers: `_loop_connection.py` (asyncio) and `_connection.py` (trio) do the socket I/O,
-`_exchange.py` one HTTP exchange (and the streamed and hijacked replies), this module the pool and
-the plain-request loop.
+Layers: `loop_connection.py` (asyncio) and `trio_connection.py` (trio) do the socket I/O,
+`tls.py` adds TLS over either, `exchange.py` one HTTP exchange (and the streamed and hijacked
+replies), this module the pool and the plain-request loop.
 
 Rules kept here:
 - A connection goes back to the pool only after a complete response that allows keep-alive;
@@ -26,153 +28,65 @@ Rules kept here:
 
 from __future__ import annotations
 
-import socket
-from types import TracebackType
 from typing import Protocol
 
 import anyio
-import anyio.abc
 
-from ._connection import SocketConnection, running_asyncio_loop
-from ._exceptions import EngineError, ProtocolError
-from ._exchange import (
-    SOCKET_ERRORS,
-    Body,
-    BodyError,
-    Connection,
-    EngineTimeoutError,
-    Headers,
-    Stale,
-    UnixExchange,
-    UnixUpgrade,
-    broken,
-    exchange,
-    in_context,
-    may_replay,
-    read_body,
-    read_head,
-    reraise_mapped,
-    socket_error,
-    write_request,
-)
-from ._loop_connection import LoopConnection
-from ._protocol.http11 import Head, ResponseParser
-from ._slots import Slots
+from .._exceptions import EngineError, ProtocolError
+from .._protocol.http11 import Head, ResponseParser
+from .._slots import Slots
+from .connectors import UnixConnector
+from .errors import SOCKET_ERRORS, BodyError, Stale, broken, in_context, reraise_mapped
+from .exchange import StreamedExchange, UpgradedExchange, exchange, may_replay, read_body, read_head, write_request
+from .interface import Body, Connection, Headers, Response
 
-__all__ = [
-    "Body",
-    "EngineTimeoutError",
-    "Headers",
-    "Response",
-    "StreamingResponse",
-    "Transport",
-    "UnixTransport",
-    "UpgradedStream",
-]
+__all__ = ["Connector", "HttpTransport", "UnixTransport"]
 
 
-class Response:
-    """A complete reply to a plain request."""
+class Connector(Protocol):
+    """Opens one byte stream to the engine: a Unix socket, TCP, TLS or an ssh process."""
 
-    __slots__ = ("content", "head")
+    url: str  # what messages call the engine: `unix:///var/run/docker.sock`, `tcp://host:2376`, `ssh://...`
 
-    def __init__(self, head: Head, content: bytes) -> None:
-        self.head = head
-        self.content = content
-
-    @property
-    def status_code(self) -> int:
-        return self.head.status_code
-
-
-class StreamingResponse(Protocol):
-    """A reply whose body is read piece by piece, for as long as the engine sends it."""
-
-    head: Head
-
-    async def receive(self) -> bytes:
-        """The next piece of the body; `b""` once the body is complete."""
-        ...
-
-    async def read_all(self, limit: int = ...) -> bytes:
-        """The rest of the body (for error replies)."""
+    async def connect(self, timeout: float) -> Connection:
+        """A new connection within `timeout` seconds (`EngineTimeoutError`), else `ConnectError`."""
         ...
 
 
-class UpgradedStream(Protocol):
-    """The raw two-way byte stream of a hijacked (101) connection."""
-
-    head: Head
-
-    async def receive(self) -> bytes:
-        """The next bytes from the engine; `b""` at end of stream."""
-        ...
-
-    async def send(self, data: bytes) -> None: ...
-
-    async def send_eof(self) -> None:
-        """Half-close: the process sees end of input while output keeps flowing."""
-        ...
-
-
-class Transport(Protocol):
-    async def request(
-        self, method: str, target: str, headers: Headers = (), body: Body = None, *, extra_time: float = 0.0
-    ) -> Response: ...
-
-    def stream(self, method: str, target: str, headers: Headers = (), body: Body = None) -> _ExchangeCM: ...
-
-    def upgrade(self, method: str, target: str, headers: Headers = (), body: bytes = b"") -> _UpgradeCM: ...
-
-    async def aclose(self) -> None: ...
-
-
-class _ExchangeCM(Protocol):
-    async def __aenter__(self) -> StreamingResponse: ...
-
-    async def __aexit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None: ...
-
-
-class _UpgradeCM(Protocol):
-    async def __aenter__(self) -> UpgradedStream: ...
-
-    async def __aexit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None: ...
-
-
-class UnixTransport:
-    """HTTP/1.1 over a Unix socket with a bounded keep-alive pool.
+class HttpTransport:
+    """HTTP/1.1 over a connector's byte streams with a bounded keep-alive pool.
 
     Args:
-        path: the socket's path.
+        connector: opens the connections (`connectors.py`).
         max_connections: the most connections open at once, pooled and hijacked together.
         connect_timeout: seconds allowed to connect (plain requests and streams alike).
         response_timeout: seconds allowed from sending a plain request to its response headers;
             `None` for no bound. Streams and upgraded connections never have one.
+        max_idle: the most idle connections kept (`None`: up to `max_connections`); an ssh
+            connection is a process, so fewer are kept.
     """
 
     def __init__(
         self,
-        path: str,
+        connector: Connector,
         *,
         max_connections: int = 64,
         connect_timeout: float = 5.0,
         response_timeout: float | None = 120.0,
+        max_idle: int | None = None,
     ) -> None:
         if max_connections < 1:
             raise ValueError("max_connections must be at least 1")
         if not connect_timeout > 0 or (response_timeout is not None and not response_timeout > 0):
             raise ValueError("connect_timeout and response_timeout must be positive (response_timeout may be None)")
-        self.path = path
+        self.connector = connector
         self.max_connections = max_connections
         self.connect_timeout = connect_timeout
         self.response_timeout = response_timeout
         self._idle: list[Connection] = []
         self._slots = Slots(max_connections)  # not anyio's Semaphore: that binds to one backend
         self._closed = False
+        self._max_idle = max_connections if max_idle is None else max_idle
 
     @property
     def idle_connections(self) -> int:
@@ -182,19 +96,9 @@ class UnixTransport:
     def connections_in_use(self) -> int:
         return self.max_connections - self._slots.value
 
-    async def _connect(self) -> Connection:
-        try:
-            with anyio.fail_after(self.connect_timeout):
-                stream = await anyio.connect_unix(self.path)
-        except TimeoutError as exc:
-            raise EngineTimeoutError(
-                f"connecting to the engine at unix://{self.path} took longer than {self.connect_timeout}s"
-            ) from exc
-        except OSError as exc:
-            raise socket_error(self.path, exc) from exc
-        sock: socket.socket = stream.extra(anyio.abc.SocketAttribute.raw_socket)
-        loop = running_asyncio_loop()
-        return SocketConnection(sock) if loop is None else LoopConnection(sock, loop)
+    @property
+    def url(self) -> str:
+        return self.connector.url
 
     async def _acquire(self) -> Connection:
         if self._closed:
@@ -208,7 +112,7 @@ class UnixTransport:
                     conn.reused = True
                     return conn
                 conn.close()
-            return await self._connect()
+            return await self.connector.connect(self.connect_timeout)
         except BaseException:
             self._slots.release()
             raise
@@ -231,8 +135,9 @@ class UnixTransport:
         self._slots.release()
         return None
 
-    def _release(self, conn: Connection, reusable: bool) -> None:
-        if reusable and not self._closed:
+    def release(self, conn: Connection, reusable: bool) -> None:
+        """Give a connection back: pooled when `reusable` (a complete keep-alive reply), else closed."""
+        if reusable and not self._closed and len(self._idle) < self._max_idle:
             self._idle.append(conn)
         else:
             conn.close()
@@ -270,10 +175,10 @@ class UnixTransport:
             except SOCKET_ERRORS as exc:
                 raise broken(method, target, exc) from exc
             finally:
-                self._release(conn, reusable)
+                self.release(conn, reusable)
         raise AssertionError("unreachable")
 
-    async def _open(
+    async def open(
         self, method: str, target: str, headers: Headers, body: Body, parser: ResponseParser
     ) -> tuple[Connection, Head]:
         """Send a request and read its head on a connection the caller owns (streams, upgrades)."""
@@ -283,24 +188,48 @@ class UnixTransport:
                 await write_request(conn, method, target, headers, body)
                 return conn, await read_head(conn, parser)
             except BaseException as exc:
-                self._release(conn, False)
+                self.release(conn, False)
                 if isinstance(exc, Stale) and not attempt and may_replay(exc, conn, method, body):
                     continue
                 reraise_mapped(exc, method, target)
                 raise
         raise AssertionError("unreachable")
 
-    def stream(self, method: str, target: str, headers: Headers = (), body: Body = None) -> UnixExchange:
+    def stream(self, method: str, target: str, headers: Headers = (), body: Body = None) -> StreamedExchange:
         """`async with transport.stream(...) as response:` read a long or endless body."""
-        return UnixExchange(self, method, target, headers, body)
+        return StreamedExchange(self, method, target, headers, body)
 
-    def upgrade(self, method: str, target: str, headers: Headers = (), body: bytes = b"") -> UnixUpgrade:
+    def upgrade(self, method: str, target: str, headers: Headers = (), body: bytes = b"") -> UpgradedExchange:
         """`async with transport.upgrade(...) as stream:` the hijacked connection of a 101 reply."""
         headers = (*headers, ("Connection", "Upgrade"), ("Upgrade", "tcp"))
-        return UnixUpgrade(self, method, target, headers, body)
+        return UpgradedExchange(self, method, target, headers, body)
 
     async def aclose(self) -> None:
         self._closed = True
         idle, self._idle = self._idle, []
         for conn in idle:
             conn.close()
+
+
+class UnixTransport(HttpTransport):
+    """`HttpTransport` over a Unix socket (the engine's own socket: the usual case).
+
+    Args:
+        path: the socket's path; the other arguments are `HttpTransport`'s.
+    """
+
+    def __init__(
+        self,
+        path: str,
+        *,
+        max_connections: int = 64,
+        connect_timeout: float = 5.0,
+        response_timeout: float | None = 120.0,
+    ) -> None:
+        super().__init__(
+            UnixConnector(path),
+            max_connections=max_connections,
+            connect_timeout=connect_timeout,
+            response_timeout=response_timeout,
+        )
+        self.path = path
