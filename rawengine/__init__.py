@@ -39,6 +39,7 @@ from ._models.containers import (
     EndpointInfo,
     HostConfig,
     HostConfigInfo,
+    LogConfig,
     NetworkSettings,
     PortBinding,
     PortSummary,
@@ -58,6 +59,7 @@ from ._models.images import (
     RootFS,
 )
 from ._models.layers import Change, ChangeKind, HistoryItem
+from ._models.run import RunResult
 from ._models.streams import Frame, StreamKind
 from ._models.system import ComponentVersion, Info, Ping, Version
 from ._rootfs import BUSYBOX_HTTPD_CMD, busybox_rootfs
@@ -104,6 +106,7 @@ __all__ = [
     "ImageInspect",
     "ImageSummary",
     "Info",
+    "LogConfig",
     "LogStream",
     "MAX_API_VERSION",
     "MIN_API_VERSION",
@@ -118,6 +121,7 @@ __all__ = [
     "ProtocolError",
     "RestartPolicy",
     "RootFS",
+    "RunResult",
     "ServerError",
     "StreamError",
     "StreamKind",
