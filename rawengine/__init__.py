@@ -66,6 +66,7 @@ from ._rootfs import BUSYBOX_HTTPD_CMD, busybox_rootfs
 from ._streams.events import EventStream
 from ._streams.output import ExecStream, LogStream
 from ._streams.progress import ProgressStream
+from ._streams.tar import TarStream
 from ._transport import EngineTimeoutError
 
 __version__ = "0.1.0"
@@ -125,6 +126,7 @@ __all__ = [
     "ServerError",
     "StreamError",
     "StreamKind",
+    "TarStream",
     "TransportError",
     "Ulimit",
     "Version",

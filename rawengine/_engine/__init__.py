@@ -10,11 +10,14 @@ from .layers import LayersMixin
 from .logs import LogsMixin
 from .run import RunMixin
 from .system import SystemMixin
+from .transfer import TransferMixin
 
 __all__ = ["Engine"]
 
 
-class Engine(ContainersMixin, ExecMixin, LogsMixin, LayersMixin, ImagesMixin, EventsMixin, SystemMixin, RunMixin):
+class Engine(
+    ContainersMixin, ExecMixin, LogsMixin, LayersMixin, ImagesMixin, EventsMixin, SystemMixin, RunMixin, TransferMixin
+):
     """An async client of one Docker or Podman engine.
 
     ```python

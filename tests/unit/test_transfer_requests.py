@@ -42,3 +42,38 @@ def test_run_config_attaches_without_touching_the_callers() -> None:
 def test_log_config_is_sent_in_host_config() -> None:
     host = rawengine.HostConfig(log_config=rawengine.LogConfig(type="none"))
     assert msgspec.json.decode(msgspec.json.encode(host)) == {"LogConfig": {"Type": "none"}}
+
+
+def test_save_export_load_requests_byte_exact() -> None:
+    from rawengine._endpoints import transfer as api
+
+    save = api.save(["web:v2", "a/b@sha256:00"])
+    assert (save.method, save.path, save.query) == ("GET", "/images/get", "names=web%3Av2&names=a%2Fb%40sha256%3A00")
+    for bad in ([], "web", [""]):
+        with pytest.raises(ValueError):
+            api.save(bad)  # type: ignore[arg-type]
+    export = api.export("c?x")
+    assert (export.method, export.path, export.query) == ("GET", "/containers/c%3Fx/export", "")
+    load = api.load(b"tar")
+    assert (load.method, load.path, load.query, load.body, load.content_type) == (
+        "POST",
+        "/images/load",
+        "quiet=0",
+        b"tar",
+        "application/x-tar",
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [
+        ("Loaded image: web:v2\nLoaded image: db:v1\n", ["web:v2", "db:v1"]),  # Docker, one line each
+        ("Loaded image ID: sha256:abc\n", ["sha256:abc"]),  # Docker, untagged
+        ("Loaded image: docker.io/library/web:v2,localhost/db:v1", ["docker.io/library/web:v2", "localhost/db:v1"]),
+        ("Loading layer 1/2\n", []),
+    ],
+)
+def test_loaded_images_parses_both_shapes(text: str, names: list[str]) -> None:
+    from rawengine._endpoints import transfer as api
+
+    assert api.loaded_images(text) == names
