@@ -51,7 +51,7 @@ def test_save_export_load_requests_byte_exact() -> None:
     assert (save.method, save.path, save.query) == ("GET", "/images/get", "names=web%3Av2&names=a%2Fb%40sha256%3A00")
     for bad in ([], "web", [""]):
         with pytest.raises(ValueError):
-            api.save(bad)  # type: ignore[arg-type]
+            api.save(bad)
     export = api.export("c?x")
     assert (export.method, export.path, export.query) == ("GET", "/containers/c%3Fx/export", "")
     load = api.load(b"tar")
