@@ -19,6 +19,7 @@ from ._endpoints.system import MAX_API_VERSION, MIN_API_VERSION
 from ._engine import Engine
 from ._exceptions import (
     APIError,
+    AuthenticationError,
     BadRequestError,
     ConflictError,
     ConnectError,
@@ -28,6 +29,7 @@ from ._exceptions import (
     ServerError,
     StreamError,
     TransportError,
+    UnsupportedError,
 )
 from ._models.containers import (
     ContainerConfig,
@@ -59,6 +61,7 @@ from ._models.images import (
     RootFS,
 )
 from ._models.layers import Change, ChangeKind, HistoryItem
+from ._models.prune import BuildCachePruneReport, ContainersPruneReport, DiskUsage, ImagesPruneReport, UsageSummary
 from ._models.run import RunResult
 from ._models.streams import Frame, StreamKind
 from ._models.system import ComponentVersion, Info, Ping, Version
@@ -74,8 +77,10 @@ __version__ = "0.1.0"
 __all__ = [
     "APIError",
     "Actor",
+    "AuthenticationError",
     "BUSYBOX_HTTPD_CMD",
     "BadRequestError",
+    "BuildCachePruneReport",
     "Change",
     "ChangeKind",
     "ComponentVersion",
@@ -87,6 +92,8 @@ __all__ = [
     "ContainerInspect",
     "ContainerState",
     "ContainerSummary",
+    "ContainersPruneReport",
+    "DiskUsage",
     "EndpointInfo",
     "Engine",
     "EngineError",
@@ -106,6 +113,7 @@ __all__ = [
     "ImageDeleteItem",
     "ImageInspect",
     "ImageSummary",
+    "ImagesPruneReport",
     "Info",
     "LogConfig",
     "LogStream",
@@ -129,6 +137,8 @@ __all__ = [
     "TarStream",
     "TransportError",
     "Ulimit",
+    "UnsupportedError",
+    "UsageSummary",
     "Version",
     "WaitResult",
     "busybox_rootfs",

@@ -25,6 +25,7 @@ import msgspec
 
 __all__ = [
     "APIError",
+    "AuthenticationError",
     "BadRequestError",
     "ConflictError",
     "ConnectError",
@@ -34,6 +35,7 @@ __all__ = [
     "ServerError",
     "StreamError",
     "TransportError",
+    "UnsupportedError",
     "error_from_response",
 ]
 
@@ -169,3 +171,11 @@ def error_from_response(status_code: int, body: bytes, *, method: str, path: str
     """Build the error for a non-2xx reply. Pure: status and body bytes in, exception out."""
     message = _message_of(body, status_code)
     return _class_for(status_code, message)(message, status_code=status_code, method=method, path=path)
+
+
+class UnsupportedError(EngineError):
+    """The engine does not implement this call (Podman has no `/build/prune`, ...)."""
+
+
+class AuthenticationError(APIError):
+    """The registry refused the credentials (Docker's 401; Podman answers `/auth` with a 500)."""

@@ -8,6 +8,7 @@ from .exec import ExecMixin
 from .images import ImagesMixin
 from .layers import LayersMixin
 from .logs import LogsMixin
+from .prune import PruneMixin
 from .run import RunMixin
 from .system import SystemMixin
 from .transfer import TransferMixin
@@ -16,7 +17,16 @@ __all__ = ["Engine"]
 
 
 class Engine(
-    ContainersMixin, ExecMixin, LogsMixin, LayersMixin, ImagesMixin, EventsMixin, SystemMixin, RunMixin, TransferMixin
+    ContainersMixin,
+    ExecMixin,
+    LogsMixin,
+    LayersMixin,
+    ImagesMixin,
+    EventsMixin,
+    SystemMixin,
+    RunMixin,
+    TransferMixin,
+    PruneMixin,
 ):
     """An async client of one Docker or Podman engine.
 
