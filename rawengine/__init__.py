@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import msgspec
 
+from ._credentials import DOCKER_HUB, RegistryAuth, all_credentials, find_credentials, registry_of
 from ._endpoints.system import MAX_API_VERSION, MIN_API_VERSION
 from ._engine import Engine
 from ._exceptions import (
@@ -23,6 +24,7 @@ from ._exceptions import (
     BadRequestError,
     ConflictError,
     ConnectError,
+    CredentialsError,
     EngineError,
     NotFoundError,
     ProtocolError,
@@ -62,6 +64,7 @@ from ._models.images import (
 )
 from ._models.layers import Change, ChangeKind, HistoryItem
 from ._models.prune import BuildCachePruneReport, ContainersPruneReport, DiskUsage, ImagesPruneReport, UsageSummary
+from ._models.registry import AuthResponse
 from ._models.run import RunResult
 from ._models.streams import Frame, StreamKind
 from ._models.system import ComponentVersion, Info, Ping, Version
@@ -77,6 +80,7 @@ __version__ = "0.1.0"
 __all__ = [
     "APIError",
     "Actor",
+    "AuthResponse",
     "AuthenticationError",
     "BUSYBOX_HTTPD_CMD",
     "BadRequestError",
@@ -93,6 +97,8 @@ __all__ = [
     "ContainerState",
     "ContainerSummary",
     "ContainersPruneReport",
+    "CredentialsError",
+    "DOCKER_HUB",
     "DiskUsage",
     "EndpointInfo",
     "Engine",
@@ -128,6 +134,7 @@ __all__ = [
     "ProgressMessage",
     "ProgressStream",
     "ProtocolError",
+    "RegistryAuth",
     "RestartPolicy",
     "RootFS",
     "RunResult",
@@ -141,7 +148,10 @@ __all__ = [
     "UsageSummary",
     "Version",
     "WaitResult",
+    "all_credentials",
     "busybox_rootfs",
+    "find_credentials",
+    "registry_of",
 ]
 
 # Show `rawengine.Engine`, not `rawengine._engine.Engine`, in reprs and tracebacks (as httpx does).

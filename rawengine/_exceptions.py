@@ -29,6 +29,7 @@ __all__ = [
     "BadRequestError",
     "ConflictError",
     "ConnectError",
+    "CredentialsError",
     "EngineError",
     "NotFoundError",
     "ProtocolError",
@@ -179,3 +180,8 @@ class UnsupportedError(EngineError):
 
 class AuthenticationError(APIError):
     """The registry refused the credentials (Docker's 401; Podman answers `/auth` with a 500)."""
+
+
+class CredentialsError(EngineError):
+    """Registry credentials could not be read: a credential helper is missing, failed or timed out,
+    or `config.json` is broken. The message never holds a secret."""

@@ -9,6 +9,7 @@ from .images import ImagesMixin
 from .layers import LayersMixin
 from .logs import LogsMixin
 from .prune import PruneMixin
+from .registry import RegistryMixin
 from .run import RunMixin
 from .system import SystemMixin
 from .transfer import TransferMixin
@@ -27,6 +28,7 @@ class Engine(
     RunMixin,
     TransferMixin,
     PruneMixin,
+    RegistryMixin,
 ):
     """An async client of one Docker or Podman engine.
 

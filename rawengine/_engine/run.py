@@ -8,6 +8,7 @@ from contextlib import AsyncExitStack
 import anyio
 import msgspec
 
+from .._credentials import RegistryAuth, find_credentials, registry_of
 from .._endpoints import containers as containers_api
 from .._endpoints import images as images_api
 from .._endpoints import run as api
@@ -103,7 +104,7 @@ class RunMixin(EngineCore):
                 result = await self._json(containers_api.wait(container, condition="not-running"), containers_api.WAIT)
         return stdout, stderr, _exit_code(result)
 
-    async def ensure_image(self, image: str, *, auth: Mapping[str, str] | None = None) -> ImageInspect:
+    async def ensure_image(self, image: str, *, auth: RegistryAuth | Mapping[str, str] | None = None) -> ImageInspect:
         """The image, pulled first if it is not stored locally (`docker run`'s `--pull missing`).
 
         Calls `GET /images/{name}/json`, and on a 404 `POST /images/create?fromImage=` then the
@@ -116,6 +117,8 @@ class RunMixin(EngineCore):
             return await self._json(images_api.inspect(image), images_api.INSPECT)
         except NotFoundError:
             pass
+        if auth is None:
+            auth = await find_credentials(registry_of(image), missing_ok=True)
         request = images_api.pull(image, auth=auth)
         try:
             async with self._stream(request) as response:
