@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import AsyncExitStack, asynccontextmanager
 
@@ -16,6 +17,7 @@ from .base import EngineCore
 
 __all__ = ["RegistryMixin"]
 
+_DIGEST = re.compile(r"digest: (sha256:[0-9a-f]{64})")
 _AUTH_WORDS = ("unauthorized", "authentication required", "incorrect username or password", "401")
 
 
@@ -79,7 +81,7 @@ class RegistryMixin(EngineCore):
         on_progress: Callable[[ProgressMessage], object] | None = None,
     ) -> str | None:
         """Push and return once done: the pushed manifest's digest (`sha256:…`) when the engine
-        reports it (its final `aux` message), else `None`. As `push_stream`, read to the end.
+        reports it (Docker's final `aux` message, Podman's `digest:` status line), else `None`. As `push_stream`, read to the end.
 
         Raises:
             StreamError: the push failed (never a silent success).
@@ -89,6 +91,9 @@ class RegistryMixin(EngineCore):
             async for message in push:
                 if message.aux and isinstance(message.aux.get("Digest"), str):
                     digest = message.aux["Digest"]
+                elif digest is None and message.status and (found := _DIGEST.search(message.status)):
+                    # Podman sends no aux, only `v1: digest: sha256:… size: 427`
+                    digest = found.group(1)
                 if on_progress is not None:
                     on_progress(message)
         return digest
