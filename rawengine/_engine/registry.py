@@ -81,7 +81,8 @@ class RegistryMixin(EngineCore):
         on_progress: Callable[[ProgressMessage], object] | None = None,
     ) -> str | None:
         """Push and return once done: the pushed manifest's digest (`sha256:…`) when the engine
-        reports it (Docker's final `aux` message, Podman's `digest:` status line), else `None`. As `push_stream`, read to the end.
+        reports it (Docker's final `aux` message, Podman's `digest:` status line), else `None`.
+        As `push_stream`, read to the end.
 
         Raises:
             StreamError: the push failed (never a silent success).
