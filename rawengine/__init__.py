@@ -33,6 +33,7 @@ from ._exceptions import (
     TransportError,
     UnsupportedError,
 )
+from ._hooks import CallFailed, RequestSent, ResponseReceived, StreamClosed
 from ._models.containers import (
     ContainerConfig,
     ContainerConfigInfo,
@@ -85,6 +86,7 @@ __all__ = [
     "BUSYBOX_HTTPD_CMD",
     "BadRequestError",
     "BuildCachePruneReport",
+    "CallFailed",
     "Change",
     "ChangeKind",
     "ComponentVersion",
@@ -135,10 +137,13 @@ __all__ = [
     "ProgressStream",
     "ProtocolError",
     "RegistryAuth",
+    "RequestSent",
+    "ResponseReceived",
     "RestartPolicy",
     "RootFS",
     "RunResult",
     "ServerError",
+    "StreamClosed",
     "StreamError",
     "StreamKind",
     "TarStream",

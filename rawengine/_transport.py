@@ -57,6 +57,7 @@ from ._exchange import (
 )
 from ._loop_connection import LoopConnection
 from ._protocol.http11 import Head, ResponseParser
+from ._slots import Slots
 
 __all__ = [
     "Body",
@@ -170,7 +171,7 @@ class UnixTransport:
         self.connect_timeout = connect_timeout
         self.response_timeout = response_timeout
         self._idle: list[Connection] = []
-        self._slots = anyio.Semaphore(max_connections, fast_acquire=True)
+        self._slots = Slots(max_connections)  # not anyio's Semaphore: that binds to one backend
         self._closed = False
 
     @property

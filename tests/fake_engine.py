@@ -270,6 +270,9 @@ class FakeEngine:
                 stream.extra(anyio.abc.SocketAttribute.raw_socket).shutdown(socket.SHUT_RDWR)
             except OSError:
                 pass
+        # Let every reader see its EOF before anything is cancelled: a read cancelled in the same
+        # loop turn as its socket became readable is exactly the case above.
+        await anyio.wait_all_tasks_blocked()
         self._group.cancel_scope.cancel()  # what is left sleeps (`hang`), which cancels cleanly
         await self._group.__aexit__(exc_type, exc, tb)
 

@@ -55,6 +55,11 @@ class Engine(
       `TimeoutError`). Streams (exec, logs, events, build, pull, import) never have this bound:
       bound them, and anything else, with `anyio.fail_after` / `move_on_after`.
     * **transport** - any object implementing rawengine's transport protocol (tests, TCP hosts).
+    * **event_hooks** - callbacks around every call, httpx's shape: `{"request": [...],
+      "response": [...], "error": [...], "close": [...]}`, each given a typed event
+      (`RequestSent`, `ResponseReceived`, `CallFailed`, `StreamClosed`) with the method, the
+      target as sent, the status and the elapsed seconds; never headers or bodies. Plain or
+      async callables; free when not given.
 
     Every method works on asyncio and trio; many tasks may share one Engine.
     """

@@ -8,10 +8,11 @@ Each method is a few lines: build a `Request` (sans-IO, `_endpoints`), send it h
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from types import TracebackType
-from typing import Self, TypeVar
+from typing import Protocol, Self, TypeVar
 
 import anyio
 import msgspec
@@ -19,13 +20,22 @@ import msgspec
 from .._endpoints import Request
 from .._endpoints import system as system_api
 from .._exceptions import ProtocolError, error_from_response
+from .._hooks import CallFailed, CallKind, EventHooks, Hooks, RequestSent, ResponseReceived, StreamClosed
 from .._models.system import Ping
 from .._protocol.http11 import Head
+from .._slots import Slots
 from .._transport import Response, StreamingResponse, Transport, UnixTransport, UpgradedStream
 
 __all__ = ["DEFAULT_HOST", "EngineCore", "resolve_host"]
 
 T = TypeVar("T")
+S = TypeVar("S", bound="_HasHead")
+
+
+class _HasHead(Protocol):
+    @property
+    def head(self) -> Head: ...
+
 
 DEFAULT_HOST = "unix:///var/run/docker.sock"
 _PING = system_api.ping()  # built once: a Request is immutable
@@ -71,7 +81,9 @@ class EngineCore:
         connect_timeout: float = 5.0,
         response_timeout: float | None = 120.0,
         transport: Transport | None = None,
+        event_hooks: EventHooks | None = None,
     ) -> None:
+        self._hooks = Hooks(event_hooks) if event_hooks else None
         self.host = resolve_host(host) if transport is None else (host or "custom transport")
         self._transport = transport or _make_transport(self.host, max_connections, connect_timeout, response_timeout)
         self._prefix: str | None = None
@@ -79,7 +91,7 @@ class EngineCore:
             major, minor = system_api.parse_api_version(api_version)  # ValueError now rather than a 400 later
             self._prefix = f"/v{major}.{minor}"
         self._kind: str | None = None
-        self._negotiation_lock: anyio.Lock | None = None
+        self._negotiation_lock = Slots(1)  # single-flight negotiation, on any backend
         self._closed = False
 
     # ------------------------------------------------------------ lifecycle
@@ -109,8 +121,6 @@ class EngineCore:
         prefix = self._prefix
         if prefix is not None:
             return prefix
-        if self._negotiation_lock is None:
-            self._negotiation_lock = anyio.Lock()
         async with self._negotiation_lock:  # single-flight: concurrent first calls ping once
             if self._prefix is None:
                 ping = await self._ping()
@@ -119,7 +129,10 @@ class EngineCore:
 
     async def _ping(self) -> Ping:
         request = _PING
-        response = await self._transport.request(request.method, request.path)
+        if self._hooks is None:
+            response = await self._transport.request(request.method, request.path)
+        else:
+            response = await self._observed(self._hooks, request, request.path)
         self._check(request, response.head, response.content)
         head = response.head
         ping = system_api.ping_from_head(head.raw_lines, head)
@@ -149,15 +162,64 @@ class EngineCore:
     async def _send(self, request: Request) -> Response:
         """Send a plain request; raise the matching `APIError` for an error status."""
         prefix = self._prefix or await self._api_prefix()
-        response = await self._transport.request(
-            request.method,
-            self._target(prefix, request),
-            request.all_headers,
-            request.body,
-            extra_time=request.extra_time,
-        )
+        if self._hooks is not None:
+            response = await self._observed(self._hooks, request, self._target(prefix, request))
+        else:
+            response = await self._transport.request(
+                request.method,
+                self._target(prefix, request),
+                request.all_headers,
+                request.body,
+                extra_time=request.extra_time,
+            )
         self._check(request, response.head, response.content)
         return response
+
+    async def _observed(self, hooks: Hooks, request: Request, target: str) -> Response:
+        """`_transport.request` between the `request` and `response` (or `error`) hooks."""
+        sent = await self._hooked_start(hooks, request.method, target, "plain")
+        start = time.perf_counter()
+        try:
+            response = await self._transport.request(
+                request.method, target, request.all_headers, request.body, extra_time=request.extra_time
+            )
+        except Exception as exc:
+            await hooks.emit(hooks.error, CallFailed(sent, exc, time.perf_counter() - start))
+            raise
+        await hooks.emit(hooks.response, ResponseReceived(sent, response.head.status_code, time.perf_counter() - start))
+        return response
+
+    @staticmethod
+    async def _hooked_start(hooks: Hooks, method: str, target: str, kind: CallKind) -> RequestSent:
+        sent = hooks.sent(method, target, kind)
+        await hooks.emit(hooks.request, sent)
+        return sent
+
+    @asynccontextmanager
+    async def _observed_stream(
+        self, hooks: Hooks, opener: AbstractAsyncContextManager[S], method: str, target: str, kind: CallKind
+    ) -> AsyncIterator[S]:
+        """Open `opener` between the hooks: `response` at its headers, `close` when it ends."""
+        sent = await self._hooked_start(hooks, method, target, kind)
+        start = time.perf_counter()
+        try:
+            opened = await opener.__aenter__()
+        except Exception as exc:
+            await hooks.emit(hooks.error, CallFailed(sent, exc, time.perf_counter() - start))
+            raise
+        try:
+            await hooks.emit(
+                hooks.response, ResponseReceived(sent, opened.head.status_code, time.perf_counter() - start)
+            )
+            yield opened
+        except BaseException as exc:
+            if not await opener.__aexit__(type(exc), exc, exc.__traceback__):
+                raise
+        else:
+            await opener.__aexit__(None, None, None)
+        finally:
+            with anyio.CancelScope(shield=True):
+                await hooks.emit(hooks.close, StreamClosed(sent, time.perf_counter() - start))
 
     async def _json(self, request: Request, decoder: msgspec.json.Decoder[T]) -> T:
         response = await self._send(request)
@@ -182,9 +244,13 @@ class EngineCore:
     async def _stream(self, request: Request) -> AsyncIterator[StreamingResponse]:
         """Open a streamed reply; an error status is read and raised before anything is yielded."""
         prefix = self._prefix or await self._api_prefix()
-        async with self._transport.stream(
-            request.method, self._target(prefix, request), request.all_headers, request.body
-        ) as response:
+        target = self._target(prefix, request)
+        opener: AbstractAsyncContextManager[StreamingResponse] = self._transport.stream(
+            request.method, target, request.all_headers, request.body
+        )
+        if self._hooks is not None:
+            opener = self._observed_stream(self._hooks, opener, request.method, target, "stream")
+        async with opener as response:
             code = response.head.status_code
             if code >= 300:
                 raise error_from_response(code, await response.read_all(), method=request.method, path=request.path)
@@ -194,9 +260,13 @@ class EngineCore:
     async def _upgrade(self, request: Request, body: bytes) -> AsyncIterator[UpgradedStream]:
         """Open a hijacked connection; anything but `101` is an error (`APIError` or `ProtocolError`)."""
         prefix = self._prefix or await self._api_prefix()
-        async with self._transport.upgrade(
-            request.method, self._target(prefix, request), request.all_headers, body
-        ) as stream:
+        target = self._target(prefix, request)
+        opener: AbstractAsyncContextManager[UpgradedStream] = self._transport.upgrade(
+            request.method, target, request.all_headers, body
+        )
+        if self._hooks is not None:
+            opener = self._observed_stream(self._hooks, opener, request.method, target, "upgrade")
+        async with opener as stream:
             code = stream.head.status_code
             if code != 101:
                 if code >= 300:

@@ -94,6 +94,21 @@ def _load_bars(run: BackendRun, level: int) -> list[Verdict]:
     return verdicts
 
 
+def _floor_bars(run: BackendRun, levels: tuple[int, ...]) -> list[Verdict]:
+    """Issue 15's floors: under load, rawengine's throughput at least the bare socket's (the same loop)."""
+    verdicts = []
+    for level in (lvl for lvl in levels if lvl > 1):
+        for op in ("ping", "inspect", "list"):
+            mine, theirs = _summary(run, op, "rawengine", level), _summary(run, op, "socket", level)
+            if mine is None or theirs is None:
+                continue
+            value = mine.ops_per_s / theirs.ops_per_s
+            bar = f"{op} at concurrency {level}: rawengine throughput >= 1.0x socket"
+            detail = f"{value:.2f}x: {mine.ops_per_s:,.0f} vs {theirs.ops_per_s:,.0f} ops/s"
+            verdicts.append(Verdict(run.backend, bar, "PASS" if value >= 1.0 else "FAIL", detail))
+    return verdicts
+
+
 def _events_bar(run: BackendRun) -> Verdict:
     bar = "events: action returned -> event yielded, median < 5 ms"
     mine = _summary(run, "events", "rawengine")
@@ -111,12 +126,14 @@ def judge(run: BackendRun, throughput_bytes: int, concurrency: tuple[int, ...]) 
         if op in measured:
             verdicts.append(_time_bar(run, op, "socket", 1.3))
             verdicts.append(_time_bar(run, op, "aiodocker", 0.6))
+            verdicts.append(_time_bar(run, op, "blocking", 1.3))
     if "exec" in measured:
         verdicts.append(_time_bar(run, "exec", "socket", 1.3))
     if "exec-throughput" in measured:
         verdicts.extend(_throughput_bars(run, throughput_bytes))
     if 64 in concurrency:
         verdicts.extend(_load_bars(run, 64))
+    verdicts.extend(_floor_bars(run, concurrency))
     verdicts.extend(_time_bar(run, op, "socket", 1.3) for op in ("changes", "history") if op in measured)
     if "events" in measured:
         verdicts.append(_events_bar(run))

@@ -19,7 +19,7 @@ __all__ = [
 ]
 
 ALL_OPS = ("ping", "inspect", "list", "lifecycle", "exec", "exec-throughput", "changes", "history", "events")
-ALL_CLIENTS = ("rawengine", "socket", "aiodocker", "docker-py")
+ALL_CLIENTS = ("rawengine", "socket", "aiodocker", "docker-py", "blocking")
 
 CONCURRENT_OPS = ("ping", "inspect", "list", "exec", "changes", "history")
 """Operations that can be measured at concurrency above 1 (`--concurrent-ops`). Lifecycle (dozens of

@@ -13,6 +13,7 @@ import rawengine
 
 from . import fixture
 from .aiodocker_client import AiodockerClient
+from .blocking_client import BlockingSocketClient
 from .clients import BenchClient
 from .dockerpy_client import DockerPyClient
 from .ops import OPS, Target
@@ -32,6 +33,7 @@ CLIENT_TYPES: dict[str, type[BenchClient]] = {
     "socket": SocketClient,
     "aiodocker": AiodockerClient,
     "docker-py": DockerPyClient,
+    "blocking": BlockingSocketClient,
 }
 
 

@@ -29,7 +29,7 @@ from .failure import DemoFailure
 from .http_fetch import FetchError
 from .lessons import run_lessons
 from .options import DemoOptions, wants_color
-from .recording import recording_transport
+from .recording import CallRecorder
 from .render import human_ms
 from .report import Report
 from .steps import Walkthrough
@@ -259,11 +259,11 @@ async def run_demo(
     report = Report(out, human=not options.json, color=not options.json and wants_color(options.color, out), err=err)
     run_id = secrets.token_hex(6)
     try:
-        host, transport = recording_transport(options.host, report.on_call)
+        engine = Engine(options.host, max_connections=16, event_hooks=CallRecorder(report.on_call).event_hooks)
     except ValueError as exc:
         print(f"rawengine demo: {exc}", file=err)
         return DemoResult(EXIT_USAGE, {"summary": {"exit_code": EXIT_USAGE, "ok": False, "error": str(exc)}})
-    engine = Engine(host, transport=transport)
+    host = engine.host
     tracker = Tracker()
     state = _State()
     async with anyio.create_task_group() as tasks:

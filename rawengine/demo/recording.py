@@ -1,9 +1,8 @@
 """Every Engine API call the demo makes, with its status and round-trip time.
 
-`RecordingTransport` wraps the transport an `Engine` sends through (rawengine's own Unix-socket
-transport, or the httpx one for `tcp://` hosts) and reports each exchange to a callback as it
-completes, so each step can name the calls it made. The Engine is unchanged: it is constructed
-with `transport=`, the seam rawengine keeps for exactly this kind of wrapping.
+`CallRecorder` listens on the Engine's public request hooks (`Engine(event_hooks=...)`, the same
+ones any user has) and reports each exchange to a callback as it completes, so each step can name
+the calls it made.
 
 Timing: a plain call is timed from writing the request to the end of the response body; a
 streamed or hijacked call (pull, build, exec start) reports the time to its response headers when
@@ -12,20 +11,14 @@ they arrive, and its total duration when it is closed.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from types import TracebackType
-from typing import Any, Generic, Protocol, TypeVar
+from typing import Any
 
-from .._engine.base import _make_transport, resolve_host
-from .._protocol.http11 import Head
-from .._transport import Body, Response, StreamingResponse, Transport, UpgradedStream
+from .._hooks import CallFailed, EventHooks, RequestSent, ResponseReceived, StreamClosed
 from .render import readable_target
 
-__all__ = ["ApiCall", "RecordingTransport", "recording_transport"]
-
-Headers = tuple[tuple[str, str], ...]
+__all__ = ["ApiCall", "CallRecorder"]
 
 
 @dataclass
@@ -67,107 +60,40 @@ class ApiCall:
 OnCall = Callable[[ApiCall], None]
 
 
-class _HasHead(Protocol):
-    head: Head
+class CallRecorder:
+    """Turns the Engine's hook events into `ApiCall`s, reported to `on_call` as each one completes."""
 
-
-T = TypeVar("T", bound=_HasHead)
-T_co = TypeVar("T_co", covariant=True)
-
-
-class _AsyncContext(Protocol[T_co]):
-    async def __aenter__(self) -> T_co: ...
-
-    async def __aexit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None: ...
-
-
-class _RecordedStream(Generic[T]):
-    """`async with` wrapper that times a streamed or hijacked exchange."""
-
-    def __init__(self, recorder: RecordingTransport, call: ApiCall, inner: _AsyncContext[T]) -> None:
-        self._recorder = recorder
-        self._call = call
-        self._inner = inner
-        self._start = 0.0
-
-    async def __aenter__(self) -> T:
-        self._start = time.perf_counter()
-        try:
-            response = await self._inner.__aenter__()
-        except BaseException as exc:
-            self._call.seconds = time.perf_counter() - self._start
-            self._call.error = type(exc).__name__
-            self._recorder._report(self._call)
-            raise
-        self._call.seconds = time.perf_counter() - self._start
-        self._call.status = response.head.status_code
-        self._recorder._report(self._call)
-        return response
-
-    async def __aexit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        try:
-            await self._inner.__aexit__(exc_type, exc, tb)
-        finally:
-            self._call.total_seconds = time.perf_counter() - self._start
-
-
-class RecordingTransport:
-    """A `Transport` that passes everything to `inner` and reports each call to `on_call`."""
-
-    def __init__(self, inner: Transport, on_call: OnCall | None = None) -> None:
-        self.inner = inner
+    def __init__(self, on_call: OnCall | None = None) -> None:
         self.on_call = on_call
         self.calls: list[ApiCall] = []
+        self._streams: dict[int, ApiCall] = {}  # open streams by call number, for their close
+
+    @property
+    def event_hooks(self) -> EventHooks:
+        return {"response": [self._response], "error": [self._error], "close": [self._close]}
 
     def _report(self, call: ApiCall) -> None:
         self.calls.append(call)
         if self.on_call is not None:
             self.on_call(call)
 
-    async def request(
-        self, method: str, target: str, headers: Headers = (), body: Body = None, *, extra_time: float = 0.0
-    ) -> Response:
-        call = ApiCall(method, target)
-        start = time.perf_counter()
-        try:
-            response = await self.inner.request(method, target, headers, body, extra_time=extra_time)
-        except BaseException as exc:
-            call.seconds = time.perf_counter() - start
-            call.error = type(exc).__name__
-            self._report(call)
-            raise
-        call.seconds = time.perf_counter() - start
-        call.status = response.head.status_code
+    @staticmethod
+    def _call(sent: RequestSent) -> ApiCall:
+        return ApiCall(sent.method, sent.path, kind=sent.kind)
+
+    def _response(self, event: ResponseReceived) -> None:
+        call = self._call(event.request)
+        call.status, call.seconds = event.status_code, event.elapsed
+        if call.kind != "plain":
+            self._streams[event.request.number] = call
         self._report(call)
-        return response
 
-    def stream(
-        self, method: str, target: str, headers: Headers = (), body: Body = None
-    ) -> _RecordedStream[StreamingResponse]:
-        inner = self.inner.stream(method, target, headers, body)
-        return _RecordedStream(self, ApiCall(method, target, kind="stream"), inner)
+    def _error(self, event: CallFailed) -> None:
+        call = self._call(event.request)
+        call.seconds, call.error = event.elapsed, type(event.error).__name__
+        self._report(call)
 
-    def upgrade(
-        self, method: str, target: str, headers: Headers = (), body: bytes = b""
-    ) -> _RecordedStream[UpgradedStream]:
-        return _RecordedStream(
-            self, ApiCall(method, target, kind="upgrade"), self.inner.upgrade(method, target, headers, body)
-        )
-
-    async def aclose(self) -> None:
-        await self.inner.aclose()
-
-
-def recording_transport(host: str | None, on_call: OnCall | None = None) -> tuple[str, RecordingTransport]:
-    """The resolved host (`DOCKER_HOST` or the default when `host` is None) and a recording transport to it.
-
-    Raises:
-        ValueError: `host` is not a form rawengine understands.
-    """
-    resolved = resolve_host(host)
-    inner = _make_transport(resolved, max_connections=16, connect_timeout=5.0, response_timeout=120.0)
-    return resolved, RecordingTransport(inner, on_call)
+    def _close(self, event: StreamClosed) -> None:
+        call = self._streams.pop(event.request.number, None)
+        if call is not None:
+            call.total_seconds = event.elapsed
