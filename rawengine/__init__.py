@@ -15,13 +15,16 @@ from __future__ import annotations
 
 import msgspec
 
+from ._credentials import DOCKER_HUB, RegistryAuth, all_credentials, find_credentials, registry_of
 from ._endpoints.system import MAX_API_VERSION, MIN_API_VERSION
 from ._engine import Engine
 from ._exceptions import (
     APIError,
+    AuthenticationError,
     BadRequestError,
     ConflictError,
     ConnectError,
+    CredentialsError,
     EngineError,
     NotFoundError,
     ProtocolError,
@@ -44,6 +47,7 @@ from ._models.containers import (
     EndpointInfo,
     HostConfig,
     HostConfigInfo,
+    LogConfig,
     NetworkSettings,
     PortBinding,
     PortSummary,
@@ -86,6 +90,9 @@ from ._models.networks import (
     NetworkCreated,
     NetworkingConfig,
 )
+from ._models.prune import BuildCachePruneReport, ContainersPruneReport, DiskUsage, ImagesPruneReport, UsageSummary
+from ._models.registry import AuthResponse
+from ._models.run import RunResult
 from ._models.stats import (
     BlkioEntry,
     BlkioStats,
@@ -107,6 +114,7 @@ from ._streams.events import EventStream
 from ._streams.output import AttachStream, ExecStream, InteractiveStream, LogStream
 from ._streams.progress import ProgressStream
 from ._streams.stats import StatsStream
+from ._streams.tar import TarStream
 from ._transport import EngineTimeoutError
 
 __version__ = "0.1.0"
@@ -116,12 +124,15 @@ __all__ = [
     "Actor",
     "ArchiveStream",
     "AttachStream",
+    "AuthResponse",
+    "AuthenticationError",
     "BUSYBOX_HTTPD_CMD",
     "BadRequestError",
     "BindMount",
     "BindOptions",
     "BlkioEntry",
     "BlkioStats",
+    "BuildCachePruneReport",
     "CPUStats",
     "CPUUsage",
     "CallFailed",
@@ -139,6 +150,10 @@ __all__ = [
     "ContainerSummary",
     "ContainerTop",
     "ContainerUpdate",
+    "ContainersPruneReport",
+    "CredentialsError",
+    "DOCKER_HUB",
+    "DiskUsage",
     "DriverConfig",
     "EndpointIPAMConfig",
     "EndpointInfo",
@@ -165,8 +180,10 @@ __all__ = [
     "ImageDeleteItem",
     "ImageInspect",
     "ImageSummary",
+    "ImagesPruneReport",
     "Info",
     "InteractiveStream",
+    "LogConfig",
     "LogStream",
     "MAX_API_VERSION",
     "MIN_API_VERSION",
@@ -190,15 +207,18 @@ __all__ = [
     "ProgressMessage",
     "ProgressStream",
     "ProtocolError",
+    "RegistryAuth",
     "RequestSent",
     "ResponseReceived",
     "RestartPolicy",
     "RootFS",
+    "RunResult",
     "ServerError",
     "StatsStream",
     "StreamClosed",
     "StreamError",
     "StreamKind",
+    "TarStream",
     "ThrottlingData",
     "TmpfsMount",
     "TmpfsOptions",
@@ -206,6 +226,7 @@ __all__ = [
     "Ulimit",
     "UnsafeArchiveError",
     "UnsupportedError",
+    "UsageSummary",
     "Version",
     "Volume",
     "VolumeList",
@@ -213,7 +234,10 @@ __all__ = [
     "VolumeOptions",
     "VolumesPruned",
     "WaitResult",
+    "all_credentials",
     "busybox_rootfs",
+    "find_credentials",
+    "registry_of",
 ]
 
 # Show `rawengine.Engine`, not `rawengine._engine.Engine`, in reprs and tracebacks (as httpx does).

@@ -28,9 +28,11 @@ import msgspec
 
 __all__ = [
     "APIError",
+    "AuthenticationError",
     "BadRequestError",
     "ConflictError",
     "ConnectError",
+    "CredentialsError",
     "EngineError",
     "NotFoundError",
     "ProtocolError",
@@ -211,3 +213,12 @@ class UnsafeArchiveError(EngineError):
     Raised by `copy_from_container` for absolute names, `..`, links pointing out, devices, or a
     write through a symlink; nothing of that member was written.
     """
+
+
+class AuthenticationError(APIError):
+    """The registry refused the credentials (Docker's 401; Podman answers `/auth` with a 500)."""
+
+
+class CredentialsError(EngineError):
+    """Registry credentials could not be read: a credential helper is missing, failed or timed out,
+    or `config.json` is broken. The message never holds a secret."""

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import base64
 from collections.abc import AsyncIterable, Mapping, Sequence
 
 import msgspec
 
+from .._credentials import RegistryAuth, registry_auth_header, registry_config_header
 from .._models.images import ImageDeleteItem, ImageInspect, ImageRow, ProgressMessage
 from .._protocol.jsonlines import JsonLinesDecoder
-from . import TAR, Filters, Request, encode_query, json_body, quote_ref
+from . import TAR, Filters, Request, encode_query, quote_ref
 
 __all__ = [
     "DELETED",
@@ -64,7 +64,11 @@ def split_tag(reference: str) -> tuple[str, str | None]:
 
 
 def pull(
-    image: str, *, tag: str | None = None, platform: str | None = None, auth: Mapping[str, str] | None = None
+    image: str,
+    *,
+    tag: str | None = None,
+    platform: str | None = None,
+    auth: RegistryAuth | Mapping[str, str] | None = None,
 ) -> Request:
     """`POST /images/create?fromImage=`: without a tag (or digest) the engine would pull every tag,
     so `latest` is asked for, as `docker pull` does."""
@@ -78,7 +82,7 @@ def pull(
     query = encode_query({"fromImage": image, "tag": tag, "platform": platform})
     headers: tuple[tuple[str, str], ...] = ()
     if auth is not None:
-        headers = (("X-Registry-Auth", base64.urlsafe_b64encode(json_body(dict(auth))).decode("ascii")),)
+        headers = (("X-Registry-Auth", registry_auth_header(auth)),)
     return Request("POST", "/images/create", query, headers=headers)
 
 
@@ -96,6 +100,7 @@ def build(
     pull: bool = False,
     platform: str | None = None,
     network_mode: str | None = None,
+    registry_config: Mapping[str, RegistryAuth | Mapping[str, str]] | None = None,
 ) -> Request:
     """`POST /build` with a tar context. Without `version=2`, Docker 20.10 runs its classic builder
     (BuildKit would need a `/session` connection); Podman runs Buildah either way."""
@@ -114,7 +119,8 @@ def build(
             "networkmode": network_mode,
         }
     )
-    return Request("POST", "/build", query, body, TAR)
+    headers = (("X-Registry-Config", registry_config_header(registry_config)),) if registry_config else ()
+    return Request("POST", "/build", query, body, TAR, headers=headers)
 
 
 def tag(image: str, *, repo: str, tag: str | None = None) -> Request:

@@ -12,8 +12,12 @@ from .images import ImagesMixin
 from .layers import LayersMixin
 from .logs import LogsMixin
 from .networks import NetworksMixin
+from .prune import PruneMixin
+from .registry import RegistryMixin
+from .run import RunMixin
 from .stats import StatsMixin
 from .system import SystemMixin
+from .transfer import TransferMixin
 from .volumes import VolumesMixin
 
 __all__ = ["Engine"]
@@ -33,6 +37,10 @@ class Engine(
     NetworksMixin,
     VolumesMixin,
     ContainerOpsMixin,
+    RunMixin,
+    TransferMixin,
+    PruneMixin,
+    RegistryMixin,
 ):
     """An async client of one Docker or Podman engine.
 

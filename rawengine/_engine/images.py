@@ -12,6 +12,7 @@ import anyio
 import msgspec
 
 from .._build_context import spool, tar_context
+from .._credentials import RegistryAuth, all_credentials, find_credentials, registry_of
 from .._endpoints import Filters
 from .._endpoints import images as api
 from .._exceptions import NotFoundError, ProtocolError, ServerError, StreamError
@@ -177,13 +178,15 @@ class ImagesMixin(EngineCore):
         *,
         tag: str | None = None,
         platform: str | None = None,
-        auth: Mapping[str, str] | None = None,
+        auth: RegistryAuth | Mapping[str, str] | None = None,
     ) -> AsyncIterator[ProgressStream]:
         """Pull an image from its registry, as typed progress messages (`docker pull`).
 
         Calls `POST /images/create?fromImage=`. Without a tag or digest, `latest` is pulled (the
-        API alone would pull every tag). `auth` is the registry login
-        (`{"username": ..., "password": ..., "serveraddress": ...}`), sent as `X-Registry-Auth`.
+        API alone would pull every tag). `auth` is the registry login (a `RegistryAuth`, or
+        `{"username": ..., "password": ..., "serveraddress": ...}`), sent as `X-Registry-Auth`;
+        without it the credentials `docker pull` would use are looked up (`find_credentials`:
+        config.json's helpers and `auths`; a helper that is not installed counts as none).
 
         ```python
         async with engine.pull_stream("busybox:1.36") as pull:
@@ -192,11 +195,14 @@ class ImagesMixin(EngineCore):
         ```
 
         Raises:
+            CredentialsError: looking the credentials up failed (a helper that fails).
             StreamError: the pull failed, with the engine's message, whether the engine said so
                 by status before the stream (Docker's 500/404, chained as `__cause__`) or inside it
                 (Podman's 200 with an error line).
             BadRequestError: the reference is not valid.
         """
+        if auth is None:
+            auth = await find_credentials(registry_of(image), missing_ok=True)
         request = api.pull(image, tag=tag, platform=platform, auth=auth)
         async with AsyncExitStack() as stack:
             try:
@@ -211,7 +217,7 @@ class ImagesMixin(EngineCore):
         *,
         tag: str | None = None,
         platform: str | None = None,
-        auth: Mapping[str, str] | None = None,
+        auth: RegistryAuth | Mapping[str, str] | None = None,
         on_progress: Callable[[ProgressMessage], object] | None = None,
     ) -> None:
         """Pull an image and return once it is stored; `on_progress` sees each message.
@@ -240,6 +246,7 @@ class ImagesMixin(EngineCore):
         pull: bool = False,
         platform: str | None = None,
         network_mode: str | None = None,
+        registry_config: Mapping[str, RegistryAuth | Mapping[str, str]] | None = None,
     ) -> AsyncIterator[ProgressStream]:
         """Build an image from a Dockerfile, as typed progress messages (`docker build`).
 
@@ -247,7 +254,9 @@ class ImagesMixin(EngineCore):
         `.dockerignore`), the path of a tar, or a tar as bytes or an async iterable of bytes.
         `dockerfile` is its path inside the context; `tag` names the image (several names
         allowed); `rm` removes the step containers of a successful build, `forcerm` those of a
-        failed one too. Docker 20.10 runs its classic builder.
+        failed one too. Docker 20.10 runs its classic builder. `registry_config` maps registries
+        to credentials for the base images' pulls (`X-Registry-Config`); without it every
+        registry config.json has credentials for is sent, as `docker build` does.
 
         ```python
         async with engine.build_stream("./app", tag="web:v2") as build:
@@ -261,6 +270,8 @@ class ImagesMixin(EngineCore):
                 inside the stream, after the step's output).
         """
         tags = [tag] if isinstance(tag, str) else list(tag or ())
+        if registry_config is None:
+            registry_config = await all_credentials()
         async with _context_body(context, dockerfile) as body:
             request = api.build(
                 body,
@@ -275,6 +286,7 @@ class ImagesMixin(EngineCore):
                 pull=pull,
                 platform=platform,
                 network_mode=network_mode,
+                registry_config=registry_config,
             )
             async with self._stream(request) as response:
                 yield ProgressStream(response, api.progress_decoder())
@@ -294,6 +306,7 @@ class ImagesMixin(EngineCore):
         pull: bool = False,
         platform: str | None = None,
         network_mode: str | None = None,
+        registry_config: Mapping[str, RegistryAuth | Mapping[str, str]] | None = None,
         on_progress: Callable[[ProgressMessage], object] | None = None,
     ) -> str:
         """Build an image and return its id; `on_progress` sees each message (see `build_stream`).
@@ -317,6 +330,7 @@ class ImagesMixin(EngineCore):
             pull=pull,
             platform=platform,
             network_mode=network_mode,
+            registry_config=registry_config,
         ) as build:
             await build.drain(on_progress)
         if build.image_id is None:

@@ -12,7 +12,7 @@ from .._endpoints import networks as api
 from .._exceptions import APIError, ConflictError
 from .._models.networks import EndpointIPAMConfig, EndpointSettings, IPAMConfig, Network, NetworkCreate, NetworkCreated
 from .base import EngineCore
-from .prune import prune
+from .prune_retry import prune
 from .unset import given
 
 __all__ = ["NetworksMixin"]
@@ -133,7 +133,7 @@ class NetworksMixin(EngineCore):
         Calls `POST /networks/prune`. Filter by label: without filters this removes other
         people's unused networks too. While another prune runs (Docker's 409) or when Podman
         fails on a network another client removed meanwhile, the call is sent again, a few
-        times at most (see `_engine/prune.py`).
+        times at most (see `_engine/prune_retry.py`).
 
         Returns:
             The names of the removed networks.

@@ -8,7 +8,7 @@ from .._endpoints import Filters
 from .._endpoints import volumes as api
 from .._models.volumes import Volume, VolumeCreate, VolumeList, VolumesPruned
 from .base import EngineCore
-from .prune import prune
+from .prune_retry import prune
 from .release import engine_release, unsupported
 from .unset import given
 

@@ -20,6 +20,7 @@ __all__ = [
     "EndpointInfo",
     "HostConfig",
     "HostConfigInfo",
+    "LogConfig",
     "NetworkSettings",
     "PortBinding",
     "PortSummary",
@@ -50,6 +51,13 @@ class RestartPolicy(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=Tru
     maximum_retry_count: int = 0
 
 
+class LogConfig(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True, rename="pascal"):
+    """Where the container's output is logged: `LogConfig(type="none")`, `"json-file"`, `"local"`, ..."""
+
+    type: str
+    config: dict[str, str] = msgspec.field(default_factory=dict)
+
+
 class HostConfig(msgspec.Struct, kw_only=True, omit_defaults=True, rename="pascal"):
     """How the host runs the container. Unset fields are left out of the request.
 
@@ -75,6 +83,7 @@ class HostConfig(msgspec.Struct, kw_only=True, omit_defaults=True, rename="pasca
     readonly_rootfs: bool | UnsetType = UNSET
     shm_size: int | UnsetType = UNSET
     mounts: list[Mount] | UnsetType = UNSET
+    log_config: LogConfig | UnsetType = UNSET
 
 
 class ContainerConfig(msgspec.Struct, kw_only=True, omit_defaults=True, rename="pascal"):
