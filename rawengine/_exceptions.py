@@ -9,10 +9,12 @@ EngineError                  base for everything rawengine raises on purpose
 │   ├── BadRequestError      400 (and Podman's 500 where Docker answers 400)
 │   ├── NotFoundError        404
 │   ├── ConflictError        409 (and Podman's 500 where Docker answers 409)
+│   ├── AuthenticationError  the registry refused the credentials (Podman's 500 for a 401 too)
 │   └── ServerError          5xx
 ├── StreamError              the engine reported a failure inside a stream after a 200/101:
 │                            a JSON line with "error"/"errorDetail", or a type-3 frame
 ├── UnsafeArchiveError       a tar member would land outside the folder it is copied into
+├── CredentialsError         registry credentials could not be read (helper missing, failing, slow)
 └── UnsupportedError         this engine (or API version) does not implement the call or option:
                              .feature, .engine, .api_version; nothing was changed
 ```
