@@ -22,13 +22,22 @@ class TarStream:
 
     def __init__(self, response: StreamingResponse) -> None:
         self._response = response
+        self._ended = False
         self.bytes_read = 0
         """How many bytes of the tar have been handed out so far."""
 
     async def receive(self) -> bytes:
-        """The next piece of the tar; `anyio.EndOfStream` once it is complete."""
+        """The next piece of the tar (never empty); `anyio.EndOfStream` once it is complete.
+
+        Raises:
+            TransportError: the connection broke before the tar was complete.
+            ProtocolError: the engine broke HTTP framing.
+        """
+        if self._ended:
+            raise anyio.EndOfStream
         data = await self._response.receive()
         if not data:
+            self._ended = True
             raise anyio.EndOfStream
         self.bytes_read += len(data)
         return data
