@@ -147,6 +147,7 @@ async def test_ensure_image_present_and_missing(engine: rawengine.Engine, base_i
         await engine.ensure_image("127.0.0.1:1/rn-im/absent:v1")
 
 
+@pytest.mark.timeout(1200)  # about 230 s on Docker and 295 s on Podman on this busy 2-core machine
 @pytest.mark.parametrize("anyio_backend", ["asyncio"])
 async def test_200_runs_leave_nothing_behind(engine: rawengine.Engine, base_image: str) -> None:
     """200 runs in a row on one backend (asyncio) per engine, to keep the suite's time down."""
