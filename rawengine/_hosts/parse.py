@@ -35,7 +35,10 @@ def parse_host(value: str, *, default_to_tls: bool) -> str:
         return "unix://" + (rest or "/var/run/docker.sock")
     if proto in ("fd", "ssh"):
         return host
-    raise ValueError(f"invalid bind address format: {host}")
+    raise ValueError(
+        f"unsupported engine host {host!r}: use unix:///path/to/socket, a socket path, or tcp://host:port"
+        f" (the docker CLI: invalid bind address format: {host})"
+    )
 
 
 _HOST_PORT = re.compile(r"^(?:\[(?P<v6>[^\]]*)\]|(?P<name>[^:\[\]]*)):(?P<port>[^:\[\]]*)$")
